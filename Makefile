@@ -1,0 +1,87 @@
+# Lederassistenten. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/lederassistent.tar.gz
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export OMP_NUM_THREADS ?= 1
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+export KNOWLEDGE_DB_URL ?= sqlite:///$(CURDIR)/var/knowledge.db
+export PYTHONPATH := $(CURDIR)
+
+KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
+NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
+
+.PHONY: help install run train knowledge nlu test lint typecheck unit validate rasa-test eval bench clean
+
+help:
+	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
+	@echo "make test   - lint, types, unit tests, data validation, training, NLU + conversation tests"
+	@echo "make eval   - answer-quality evaluation over the REST channel (tests/eval/questions.yml)"
+	@echo "make bench  - search and answer latency benchmarks"
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@PYBIN=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYBIN"; PYENV_VERSION=3.10.13 $$PYBIN -m venv $(VENV); fi
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+var/spacy-da/config.cfg: $(VENV)/.installed bot/spacy_model.py
+	$(PY) -m bot spacy build
+
+knowledge: $(VENV)/.installed
+	$(PY) -m bot knowledge load
+
+nlu: $(VENV)/.installed
+	$(PY) -m bot nlu generate
+
+$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
+	$(PY) -m bot nlu generate --check
+	$(RASA) train --data nlu --config config.yml --domain domain.yml --out models --fixed-model-name lederassistent
+	@touch $@
+
+train: $(MODEL)
+
+run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
+	scripts/run.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot actions tests scripts
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.installed var/spacy-da/config.cfg
+	scripts/postgres.sh
+	$(PY) -m pytest -m "not rasa" -q
+
+validate: $(VENV)/.installed
+	$(PY) -m bot nlu generate --check
+	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings
+
+rasa-test: $(MODEL) knowledge
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_test_data.yml --out results/nlu
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out results/core --fail-on-prediction-errors
+	$(PY) -m pytest -m rasa -q
+
+test:
+	scripts/test.sh
+
+eval: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
+	$(PY) -m bot.evaluation --questions tests/eval/questions.yml
+
+bench: $(VENV)/.installed var/spacy-da/config.cfg knowledge
+	$(PY) -m bot.bench
+
+clean:
+	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

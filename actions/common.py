@@ -1,0 +1,160 @@
+"""Shared helpers for the actions: the knowledge service, rendering a unit, reading entities."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answering import Answerer, Decision
+from bot.knowledge.model import Unit
+from bot.knowledge.repository import KnowledgeRepository
+from bot.knowledge.service import knowledge_service
+
+logger = logging.getLogger(__name__)
+MAX_BUTTONS = 4
+
+
+def answerer() -> tuple[Answerer, KnowledgeRepository]:
+    """The answerer over the current knowledge version (raises KnowledgeUnavailable)."""
+    service = knowledge_service()
+    index = service.index()
+    repo = service.repository
+    names = {o.id: (o.name, o.full_name, *o.synonyms) for o in repo.organisations()}
+    return Answerer(index, names), repo
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    values = []
+    for e in tracker.latest_message.get("entities", []) or []:
+        if e.get("entity") == entity and e.get("value") is not None:
+            values.append(str(e["value"]))
+    return list(dict.fromkeys(values))
+
+
+def first_entity(tracker: Tracker, entity: str) -> str | None:
+    values = entity_values(tracker, entity)
+    return values[0] if values else None
+
+
+def entity_level(tracker: Tracker) -> int | None:
+    value = first_entity(tracker, "level")
+    return int(value) if value in ("1", "2") else None
+
+
+def show_payload(unit: Unit) -> str:
+    return "/show_unit" + json.dumps({"unit_id": unit.id}, ensure_ascii=False)
+
+
+def button(unit: Unit, label: str | None = None) -> dict[str, str]:
+    return {"title": label or unit.button_label, "payload": show_payload(unit)}
+
+
+def org_name(repo: KnowledgeRepository, organisation_id: str) -> str:
+    org = repo.organisation(organisation_id)
+    return org.name if org else organisation_id
+
+
+def body_of(unit: Unit, children: Iterable[Unit] = ()) -> str:
+    parts = []
+    if unit.headline:
+        parts.append(unit.headline)
+    if unit.kind == "quote" and unit.text:
+        parts.append(f"»{unit.text}« – {unit.speaker}")
+    elif unit.text:
+        parts.append(unit.text)
+    if unit.items:
+        parts.append("\n".join(f"• {item}" for item in unit.items))
+    if not unit.text and not unit.items:
+        listed = [c for c in children if c.kind != "level_description"]
+        if listed:
+            parts.append("\n".join(f"• {c.title}" for c in listed))
+    return "\n\n".join(parts)
+
+
+def source_of(unit: Unit, repo: KnowledgeRepository) -> str:
+    document = repo.document(unit.document_id)
+    title = document.source_title if document else unit.document_id
+    section = " › ".join(unit.section_path[:-1] or unit.section_path)
+    if unit.kind in ("field", "value", "theme", "network_theme", "pejlemaerke") and len(unit.section_path) > 1:
+        section = " › ".join(unit.section_path)
+    return f"{title} · {section}" if section else title
+
+
+def next_step_buttons(unit: Unit, repo: KnowledgeRepository) -> list[dict[str, str]]:
+    """The natural next steps: other level, sibling pejlemærker, a theme's questions, lists of a value."""
+    buttons: list[dict[str, str]] = []
+    children = repo.children(unit.id)
+    if unit.kind == "pejlemaerke":
+        buttons += [button(c) for c in children if c.kind == "level_description"]
+        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == "pejlemaerke"]
+    elif unit.kind == "level_description" and unit.parent_id:
+        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == "level_description"]
+        parent = repo.get(unit.parent_id)
+        if parent is not None:
+            buttons.append(button(parent))
+    elif unit.kind in ("field", "value", "theme", "network_theme"):
+        buttons += [button(c) for c in children if c.kind != "quote"]
+    elif unit.kind == "theme_prose" and unit.parent_id:
+        parent = repo.get(unit.parent_id)
+        if parent is not None:
+            buttons.append(button(parent))
+    elif unit.parent_id:
+        parent = repo.get(unit.parent_id)
+        if parent is not None and parent.kind == "network_theme":
+            buttons += [button(c) for c in repo.children(parent.id) if c.kind == "question_set" and c.id != unit.id]
+        if unit.kind == "question_set" and parent is not None:
+            buttons.append(button(parent))
+        if parent is not None and parent.kind == "value":
+            buttons += [button(s) for s in repo.siblings(unit.id) if s.kind != "quote"]
+    return buttons[:MAX_BUTTONS]
+
+
+def utter_unit(dispatcher: CollectingDispatcher, unit: Unit, repo: KnowledgeRepository) -> None:
+    response = "utter_knowledge_answer_page" if unit.page else "utter_knowledge_answer"
+    dispatcher.utter_message(
+        response=response,
+        title=unit.title,
+        organisation=org_name(repo, unit.organisation_id),
+        body=body_of(unit, repo.children(unit.id)),
+        source=source_of(unit, repo),
+        page=unit.page or "",
+        buttons=next_step_buttons(unit, repo),
+    )
+
+
+def answered(unit: Unit, query: str | None, intent: str | None) -> list[EventType]:
+    events: list[EventType] = [SlotSet("last_unit", unit.id)]
+    if query is not None:
+        events += [SlotSet("last_query", query), SlotSet("last_intent", intent)]
+    return events
+
+
+def utter_decision(
+    dispatcher: CollectingDispatcher, decision: Decision, repo: KnowledgeRepository, query: str, intent: str | None
+) -> list[EventType]:
+    """Turn a Decision into messages and slot events."""
+    remember = [SlotSet("last_query", query), SlotSet("last_intent", intent)]
+    if decision.kind == "answer" and decision.unit is not None:
+        utter_unit(dispatcher, decision.unit, repo)
+        return answered(decision.unit, query, intent)
+    if decision.kind == "choose":
+        options = "\n".join(f"• {u.title} ({org_name(repo, u.organisation_id)})" for u in decision.options)
+        dispatcher.utter_message(
+            response="utter_choose_unit",
+            options=options,
+            buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options],
+        )
+        return remember
+    if decision.kind == "suggest":
+        dispatcher.utter_message(
+            response="utter_suggest_units",
+            buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options],
+        )
+        return remember
+    dispatcher.utter_message(response="utter_no_match")
+    return []

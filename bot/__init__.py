@@ -1,0 +1,1 @@
+"""Danish leadership assistant: knowledge base, search, NLU generation and channels."""

@@ -1,0 +1,123 @@
+"""Command line: ``python -m bot knowledge check|load``, ``nlu generate``, ``spacy build``, ``search``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.knowledge.loader import KnowledgeError, load_knowledge
+from bot.knowledge.publish import KNOWLEDGE_DIR
+
+
+def _report(error: KnowledgeError) -> int:
+    print(f"Vidensfilerne har {len(error.problems)} fejl:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        knowledge = load_knowledge(Path(args.dir))
+    except KnowledgeError as error:
+        return _report(error)
+    print(f"OK: {len(knowledge.units)} enheder i {len(knowledge.documents)} dokumenter (version {knowledge.version}).")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from bot.knowledge.db import database_url, make_engine
+    from bot.knowledge.publish import load_into
+
+    url = args.db or database_url()
+    try:
+        result = load_into(make_engine(url), Path(args.dir), with_embeddings=None if args.embeddings else False)
+    except KnowledgeError as error:
+        _report(error)
+        print("Intet er ændret: den tidligere viden er stadig aktiv.", file=sys.stderr)
+        return 1
+    semantic = "med" if result.embedded else "uden"
+    print(f"Indlæst version {result.version}: {result.units} enheder fra {result.documents} dokumenter "
+          f"({semantic} semantisk søgning) i {_safe(url)}.")
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_nlu_generate(args: argparse.Namespace) -> int:
+    from bot.nlu_generate import generate, stale_files
+
+    try:
+        if args.check:
+            stale = stale_files(Path(args.dir))
+            if stale:
+                print("Forældede NLU-filer i nlu/generated/: " + ", ".join(stale)
+                      + ". Kør `python -m bot nlu generate`.", file=sys.stderr)
+                return 1
+            print("nlu/generated/ er opdateret.")
+            return 0
+        written = generate(Path(args.dir))
+    except KnowledgeError as error:
+        return _report(error)
+    print("Skrev: " + ", ".join(str(p) for p in written) if written else "nlu/generated/ var allerede opdateret.")
+    return 0
+
+
+def cmd_spacy_build(args: argparse.Namespace) -> int:
+    from bot.spacy_model import DEFAULT_DIR, save_pipeline
+
+    print(f"spaCy-pipeline gemt i {save_pipeline(Path(args.target) if args.target else DEFAULT_DIR)}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from bot.knowledge.service import knowledge_service
+
+    service = knowledge_service()
+    for hit in service.index().search(args.query, limit=args.limit):
+        print(f"{hit.score:.3f} lex={hit.lexical:.2f} cov={hit.coverage:.2f} ng={hit.ngram:.2f} "
+              f"sem={hit.semantic:.3f}  {hit.unit.id}  {hit.unit.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Lederassistentens værktøjer")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    knowledge = sub.add_parser("knowledge", help="vidensfilerne").add_subparsers(dest="action", required=True)
+    check = knowledge.add_parser("check", help="valider alle vidensfiler og vis alle fejl")
+    check.add_argument("--dir", default=str(KNOWLEDGE_DIR))
+    check.set_defaults(func=cmd_check)
+    load = knowledge.add_parser("load", help="valider og indlæs i databasen i én transaktion")
+    load.add_argument("--dir", default=str(KNOWLEDGE_DIR))
+    load.add_argument("--db", help="database-URL (standard: KNOWLEDGE_DB_URL eller var/knowledge.db)")
+    load.add_argument("--no-embeddings", dest="embeddings", action="store_false",
+                      help="indlæs uden semantiske vektorer")
+    load.set_defaults(func=cmd_load)
+
+    nlu = sub.add_parser("nlu", help="NLU-data").add_subparsers(dest="action", required=True)
+    gen = nlu.add_parser("generate", help="generér nlu/generated/ fra vidensfilerne")
+    gen.add_argument("--dir", default=str(KNOWLEDGE_DIR))
+    gen.add_argument("--check", action="store_true", help="fejl hvis de genererede filer er forældede")
+    gen.set_defaults(func=cmd_nlu_generate)
+
+    spacy_cmd = sub.add_parser("spacy", help="spaCy-pipeline").add_subparsers(dest="action", required=True)
+    build = spacy_cmd.add_parser("build", help="byg den offline danske pipeline (blank da + lemmaer)")
+    build.add_argument("--target")
+    build.set_defaults(func=cmd_spacy_build)
+
+    search = sub.add_parser("search", help="søg i den indlæste viden")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=8)
+    search.set_defaults(func=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,343 @@
+"""Read and validate the HR-edited knowledge files (``knowledge/*.yml``).
+
+Every problem is collected (not just the first) and reported with file and line,
+so HR can fix a file in one pass. Nothing is returned unless all files are valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from bot.knowledge.model import KINDS, Document, KnowledgeSet, Organisation, Unit
+
+ORGANISATIONS_FILE = "organisations.yml"
+ID_PATTERN = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
+DOC_ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# "resul- tater": a word broken by a hyphen and a space, where the next word is not a
+# conjunction ("Ledelses- og styringsgrundlag" is correct Danish).
+STRAY_HYPHEN = re.compile(r"\b([A-Za-zÆØÅæøå]{2,})- (?!og\b|eller\b|samt\b|som\b|til\b|men\b)([a-zæøå]{2,})")
+
+UNIT_FIELDS = {
+    "id", "kind", "title", "text", "items", "parent", "level", "label", "headline",
+    "speaker", "page", "synonyms", "keywords",
+}
+DOCUMENT_FIELDS = {"id", "organisation", "title", "source_title", "source_file", "year"}
+ORGANISATION_FIELDS = {"id", "name", "full_name", "synonyms"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge files have problems; ``problems`` lists each with file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+
+def _line(node: Any, key: str | int | None = None) -> int:
+    """1-based line of a mapping key or sequence item (or of the node itself)."""
+    try:
+        if key is None:
+            return int(node.lc.line) + 1
+        if isinstance(node, CommentedMap):
+            return int(node.lc.key(key)[0]) + 1
+        if isinstance(node, CommentedSeq):
+            return int(node.lc.item(key)[0]) + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        pass
+    return 1
+
+
+def _read_yaml(path: Path, display: str, out: _Collector) -> Any:
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        out.add(display, line, f"YAML-fejl: {exc.problem or exc.context}")
+    except UnicodeDecodeError:
+        out.add(display, 1, "filen er ikke gemt som UTF-8")
+    return None
+
+
+def _string(node: CommentedMap, key: str, file: str, out: _Collector, required: bool) -> str | None:
+    if key not in node or node[key] is None:
+        if required:
+            out.add(file, _line(node), f"feltet '{key}' mangler")
+        return None
+    value = node[key]
+    if not isinstance(value, str):
+        out.add(file, _line(node, key), f"feltet '{key}' skal være tekst")
+        return None
+    value = value.strip()
+    if not value:
+        out.add(file, _line(node, key), f"feltet '{key}' er tomt")
+        return None
+    for match in STRAY_HYPHEN.finditer(value):
+        out.add(file, _line(node, key),
+                f"orddeling fra PDF'en i '{key}': '{match.group(0)}' (skal være ét ord)")
+    return value
+
+
+def _string_list(node: CommentedMap, key: str, file: str, out: _Collector) -> tuple[str, ...]:
+    if key not in node or node[key] is None:
+        return ()
+    value = node[key]
+    if not isinstance(value, list):
+        out.add(file, _line(node, key), f"feltet '{key}' skal være en liste")
+        return ()
+    result = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            out.add(file, _line(value, index), f"punkt {index + 1} i '{key}' er tomt eller ikke tekst")
+            continue
+        for match in STRAY_HYPHEN.finditer(item):
+            out.add(file, _line(value, index),
+                    f"orddeling fra PDF'en i '{key}': '{match.group(0)}' (skal være ét ord)")
+        result.append(" ".join(item.split()))
+    return tuple(result)
+
+
+def _unknown_fields(node: CommentedMap, allowed: set[str], file: str, out: _Collector) -> None:
+    for key in node:
+        if key not in allowed:
+            out.add(file, _line(node, key), f"ukendt felt '{key}' (tilladte felter: {', '.join(sorted(allowed))})")
+
+
+def _clean_text(text: str) -> str:
+    """Normalise whitespace inside paragraphs; keep blank lines between paragraphs."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def _read_organisations(path: Path, display: str, out: _Collector) -> list[Organisation]:
+    data = _read_yaml(path, display, out)
+    if data is None:
+        return []
+    if not isinstance(data, CommentedMap) or not isinstance(data.get("organisations"), list):
+        out.add(display, 1, "filen skal have en liste 'organisations:'")
+        return []
+    result = []
+    for node in data["organisations"]:
+        if not isinstance(node, CommentedMap):
+            out.add(display, _line(data["organisations"]), "hver organisation skal være et sæt felter")
+            continue
+        _unknown_fields(node, ORGANISATION_FIELDS, display, out)
+        org_id = _string(node, "id", display, out, required=True)
+        name = _string(node, "name", display, out, required=True)
+        if org_id and name:
+            full = _string(node, "full_name", display, out, required=False) or name
+            result.append(Organisation(org_id, name, full, _string_list(node, "synonyms", display, out)))
+    return result
+
+
+def _read_document(
+    path: Path, display: str, organisations: dict[str, Organisation], out: _Collector, start: int
+) -> tuple[Document | None, list[tuple[Unit, int, int]]]:
+    data = _read_yaml(path, display, out)
+    if data is None:
+        return None, []
+    if not isinstance(data, CommentedMap):
+        out.add(display, 1, "filen skal have felterne 'document:' og 'units:'")
+        return None, []
+    doc_node = data.get("document")
+    if not isinstance(doc_node, CommentedMap):
+        out.add(display, 1, "afsnittet 'document:' mangler")
+        return None, []
+    _unknown_fields(doc_node, DOCUMENT_FIELDS, display, out)
+    doc_id = _string(doc_node, "id", display, out, required=True)
+    org_id = _string(doc_node, "organisation", display, out, required=True)
+    title = _string(doc_node, "title", display, out, required=True)
+    source_title = _string(doc_node, "source_title", display, out, required=True)
+    source_file = _string(doc_node, "source_file", display, out, required=True)
+    year = doc_node.get("year")
+    if year is not None and not isinstance(year, int):
+        out.add(display, _line(doc_node, "year"), "'year' skal være et årstal")
+        year = None
+    if doc_id and not DOC_ID_PATTERN.match(doc_id):
+        out.add(display, _line(doc_node, "id"), f"dokument-id '{doc_id}' må kun have små bogstaver a-z, tal og '-'")
+    if org_id and org_id not in organisations:
+        out.add(display, _line(doc_node, "organisation"),
+                f"ukendt organisation '{org_id}' (kendte: {', '.join(sorted(organisations))}; se {ORGANISATIONS_FILE})")
+    if not (doc_id and org_id and title and source_title and source_file):
+        return None, []
+    document = Document(doc_id, org_id, title, source_title, source_file, display, year)
+
+    units_node = data.get("units")
+    if not isinstance(units_node, list) or not units_node:
+        out.add(display, _line(data, "units") if "units" in data else 1, "listen 'units:' mangler eller er tom")
+        return document, []
+    units: list[tuple[Unit, int, int]] = []
+    for index, node in enumerate(units_node):
+        line = _line(units_node, index)
+        if not isinstance(node, CommentedMap):
+            out.add(display, line, "hver enhed skal være et sæt felter (id, kind, title, text …)")
+            continue
+        unit = _read_unit(node, document, display, out, start + index)
+        if unit is not None:
+            units.append((unit, line, _line(node, "parent") if "parent" in node else line))
+    return document, units
+
+
+def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collector, position: int) -> Unit | None:
+    _unknown_fields(node, UNIT_FIELDS, file, out)
+    unit_id = _string(node, "id", file, out, required=True)
+    kind = _string(node, "kind", file, out, required=True)
+    title = _string(node, "title", file, out, required=True)
+    text = _string(node, "text", file, out, required=False) or ""
+    items = _string_list(node, "items", file, out)
+    if unit_id and not ID_PATTERN.match(unit_id):
+        out.add(file, _line(node, "id"), f"id '{unit_id}' må kun have små bogstaver a-z, tal, '.' og '-'")
+    if kind and kind not in KINDS:
+        out.add(file, _line(node, "kind"), f"ukendt kind '{kind}' (tilladte: {', '.join(KINDS)})")
+    if kind and kind != "field" and not text and not items and "text" not in node:
+        out.add(file, _line(node), f"enheden '{unit_id}' har hverken 'text' eller 'items'")
+    level = node.get("level")
+    if kind == "level_description":
+        if level not in (1, 2):
+            out.add(file, _line(node, "level") if "level" in node else _line(node),
+                    f"niveaubeskrivelsen '{unit_id}' skal have 'level: 1' eller 'level: 2'")
+            level = None
+    elif level is not None:
+        out.add(file, _line(node, "level"), "'level' bruges kun på kind: level_description")
+        level = None
+    speaker = _string(node, "speaker", file, out, required=kind == "quote")
+    page = node.get("page")
+    if page is not None and not isinstance(page, int):
+        out.add(file, _line(node, "page"), "'page' skal være et sidetal")
+        page = None
+    parent = _string(node, "parent", file, out, required=False)
+    if not (unit_id and kind and title):
+        return None
+    return Unit(
+        id=unit_id,
+        kind=kind,
+        title=" ".join(title.split()),
+        document_id=document.id,
+        organisation_id=document.organisation_id,
+        position=position,
+        text=_clean_text(text),
+        items=items,
+        parent_id=parent,
+        level=level,
+        label=_string(node, "label", file, out, required=False),
+        headline=_string(node, "headline", file, out, required=False),
+        speaker=speaker,
+        page=page,
+        synonyms=_string_list(node, "synonyms", file, out),
+        keywords=_string_list(node, "keywords", file, out),
+    )
+
+
+def _with_section_paths(units: list[Unit]) -> list[Unit]:
+    by_id = {u.id: u for u in units}
+    result = []
+    for unit in units:
+        path: list[str] = [unit.title]
+        seen = {unit.id}
+        parent = unit.parent_id
+        while parent and parent in by_id and parent not in seen:
+            seen.add(parent)
+            path.insert(0, by_id[parent].title)
+            parent = by_id[parent].parent_id
+        result.append(_replace(unit, section_path=tuple(path)))
+    return result
+
+
+def _replace(unit: Unit, **changes: Any) -> Unit:
+    from dataclasses import replace
+
+    return replace(unit, **changes)
+
+
+def load_knowledge(directory: Path) -> KnowledgeSet:
+    """Read and validate every knowledge file in ``directory``; raise KnowledgeError listing all problems."""
+    out = _Collector()
+    directory = Path(directory)
+
+    def display(path: Path) -> str:
+        return str(path)
+
+    org_path = directory / ORGANISATIONS_FILE
+    organisations: list[Organisation] = []
+    if org_path.exists():
+        organisations = _read_organisations(org_path, display(org_path), out)
+    else:
+        out.add(display(org_path), 1, "filen med organisationer mangler")
+    org_by_id = {o.id: o for o in organisations}
+
+    documents: list[Document] = []
+    located: list[tuple[Unit, str, int]] = []
+    parent_lines: dict[int, int] = {}
+    doc_lines: dict[str, str] = {}
+    files = sorted(p for p in directory.glob("*.yml") if p.name != ORGANISATIONS_FILE)
+    if not files:
+        out.add(display(directory), 1, "der er ingen vidensfiler (*.yml)")
+    for path in files:
+        document, units = _read_document(path, display(path), org_by_id, out, start=len(located))
+        if document is None:
+            continue
+        if document.id in doc_lines:
+            out.add(display(path), 1, f"dokument-id '{document.id}' bruges også i {doc_lines[document.id]}")
+        doc_lines[document.id] = display(path)
+        documents.append(document)
+        for unit, line, parent_line in units:
+            parent_lines[len(located)] = parent_line
+            located.append((unit, display(path), line))
+
+    first_seen: dict[str, tuple[str, int]] = {}
+    for unit, file, line in located:
+        if unit.id in first_seen:
+            other_file, other_line = first_seen[unit.id]
+            out.add(file, line, f"id '{unit.id}' findes allerede i {other_file}:{other_line}")
+        else:
+            first_seen[unit.id] = (file, line)
+    by_id = {unit.id: (unit, file) for unit, file, _ in located}
+    for position, (unit, file, _) in enumerate(located):
+        line = parent_lines[position]
+        if unit.parent_id is None:
+            continue
+        if unit.parent_id not in by_id:
+            out.add(file, line, f"'{unit.id}' henviser til en ukendt parent '{unit.parent_id}'")
+        elif by_id[unit.parent_id][1] != file:
+            out.add(file, line, f"parent '{unit.parent_id}' står i en anden fil ({by_id[unit.parent_id][1]})")
+        elif unit.parent_id == unit.id:
+            out.add(file, line, f"'{unit.id}' kan ikke være sin egen parent")
+        if unit.kind == "level_description" and unit.parent_id in by_id:
+            if by_id[unit.parent_id][0].kind != "pejlemaerke":
+                out.add(file, line, f"niveaubeskrivelsen '{unit.id}' skal ligge under et pejlemærke")
+
+    if out.problems:
+        raise KnowledgeError(out.problems)
+    digest = hashlib.sha256()
+    for path in [org_path, *files]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    units = _with_section_paths([unit for unit, _, _ in located])
+    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(units), digest.hexdigest()[:12])

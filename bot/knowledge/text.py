@@ -1,0 +1,124 @@
+"""Danish text normalisation for search: folding of æ/ø/å spellings, lemmas, stems, n-grams."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+
+TOKEN = re.compile(r"[0-9a-zæøåéèüöä]+", re.IGNORECASE)
+_LEMMATIZER_LOCK = threading.Lock()
+_nlp: Any = None
+_stemmer = snowballstemmer.stemmer("danish")
+
+# Words that carry no topic for search (question words, pronouns, fillers). Intent
+# classification never uses this list: there, "hvad"/"hvordan"/"bør" matter.
+SEARCH_STOP_WORDS = frozenset(
+    """
+    og i at er en et den det de der som på til med for af om har jeg du vi man hvad hvordan hvorfor
+    hvilke hvilken hvilket hvem hvor hvornår skal kan bør må vil være ved fra så sig min mit mine din
+    dit dine vores jer os mig dig han hun sin sit sine deres noget nogen nogle eller men også ikke
+    mere meget hvis når da selv alle hver ud op ind over under efter blive bliver blev gøre gør
+    siger sige står stå står står tale taler handler betyder betyde indebærer
+    hvad's mon lige egentlig gerne fortæl fortælle vis se giv give mig noget dem den her
+    """.split()
+)
+
+LEVEL_PATTERN = re.compile(
+    r"\b(?:niveau|niv\.?|nivau|niveu|level)\s*-?\s*(1|2|et|en|ét|to|én|ene?|one|two)\b", re.IGNORECASE
+)
+LEVEL_WORDS = {"1": 1, "2": 2, "et": 1, "en": 1, "ét": 1, "én": 1, "ene": 1, "one": 1, "to": 2, "two": 2}
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold Danish letters so 'oekonomi', 'okonomi' and 'økonomi' meet."""
+    text = text.lower()
+    text = text.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
+    return text.translate(str.maketrans({"å": "a", "æ": "e", "ø": "o", "é": "e", "è": "e", "ü": "u", "ö": "o", "ä": "e"}))
+
+
+def tokens(text: str) -> list[str]:
+    return [m.group(0).lower() for m in TOKEN.finditer(text)]
+
+
+def _load_lemmatizer() -> Any:
+    global _nlp
+    with _LEMMATIZER_LOCK:
+        if _nlp is None:
+            import spacy
+
+            model_dir = Path(__file__).resolve().parents[2] / "var" / "spacy-da"
+            if (model_dir / "config.cfg").exists():
+                _nlp = spacy.load(model_dir)
+            else:
+                from bot.spacy_model import build_pipeline
+
+                _nlp = build_pipeline()
+    return _nlp
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    nlp = _load_lemmatizer()
+    lookup = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return str(lookup.get(word, word)).lower()
+
+
+@lru_cache(maxsize=65536)
+def term(word: str) -> str:
+    """The search term of one word: its lemma, stemmed, folded."""
+    return fold(_stemmer.stemWord(lemma(word)))
+
+
+def terms(text: str, keep_stop_words: bool = False) -> list[str]:
+    result = []
+    for word in tokens(text):
+        if not keep_stop_words and (word in SEARCH_STOP_WORDS or fold(word) in _FOLDED_STOP):
+            continue
+        result.append(term(word))
+    return result
+
+
+_FOLDED_STOP = frozenset(fold(w) for w in SEARCH_STOP_WORDS)
+
+
+def char_ngrams(text: str, sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:
+    """Character n-grams of each folded content word (with word boundaries), for compounds and typos."""
+    grams: list[str] = []
+    for word in tokens(text):
+        if word in SEARCH_STOP_WORDS:
+            continue
+        padded = f"<{fold(word)}>"
+        for n in sizes:
+            grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+    return grams
+
+
+def parse_level(text: str) -> int | None:
+    match = LEVEL_PATTERN.search(text)
+    if not match:
+        return None
+    return LEVEL_WORDS.get(match.group(1).lower())
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count 1), stopping early above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: every check, in order; later checks still run after a failure where they can.
+# Ends with one summary line "N passed, N failed" (checks, not test cases).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0; failed=0; failures=()
+
+step() {  # name, make target
+  echo; echo "=== $1 ==="
+  if make --no-print-directory "$2"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$1")
+  fi
+}
+
+if ! make --no-print-directory install var/spacy-da/config.cfg; then
+  echo "set-up failed"; echo "0 passed, 1 failed"; exit 1
+fi
+step "ruff" lint
+step "mypy" typecheck
+step "pytest (knowledge, search, actions, PostgreSQL)" unit
+step "rasa data validate" validate
+step "rasa train" train
+if [ -f models/lederassistent.tar.gz ]; then
+  step "rasa test (NLU, stories) + REST conversation tests" rasa-test
+else
+  failed=$((failed + 1)); failures+=("rasa test (no model)")
+fi
+echo
+[ ${#failures[@]} -gt 0 ] && printf 'FAILED: %s\n' "${failures[@]}"
+echo "checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,107 @@
+"""Shared fixtures: the real knowledge files loaded into a real database, the real Rasa domain."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.knowledge.db import make_engine
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.publish import load_into
+from bot.knowledge.repository import SqlKnowledgeRepository
+from bot.knowledge.service import KnowledgeService
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE_DIR = ROOT / "knowledge"
+SOURCES_DIR = ROOT.parent / "shared" / "sources"
+PG_URL = os.environ.get(
+    "KNOWLEDGE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:54329/lederbot_test"
+)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeSet:
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'knowledge.db'}"
+    load_into(make_engine(url), KNOWLEDGE_DIR)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_url: str) -> Engine:
+    return make_engine(sqlite_url)
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Engine:
+    """A real PostgreSQL (started by scripts/postgres.sh, which `make test` runs first)."""
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not running (scripts/postgres.sh): {exc}")
+    load_into(engine, KNOWLEDGE_DIR, with_embeddings=False)
+    return engine
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture(scope="session")
+def repository(sqlite_engine: Engine) -> SqlKnowledgeRepository:
+    return SqlKnowledgeRepository(sqlite_engine)
+
+
+@pytest.fixture(scope="session")
+def service(repository: SqlKnowledgeRepository) -> KnowledgeService:
+    return KnowledgeService(repository)
+
+
+@pytest.fixture(scope="session")
+def domain() -> Any:
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def use_knowledge_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the actions at the test database (they read KNOWLEDGE_DB_URL lazily)."""
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", sqlite_url)
+    return sqlite_url
+
+
+@pytest.fixture
+def make_tracker() -> Callable[..., Any]:
+    from rasa_sdk import Tracker
+
+    def _make(
+        text: str,
+        intent: str,
+        entities: list[dict[str, Any]] | None = None,
+        slots: dict[str, Any] | None = None,
+        sender: str = "test-user",
+    ) -> Tracker:
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": entities or [],
+        }
+        return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
+
+    return _make

@@ -1,0 +1,177 @@
+"""Actions against the real domain and a real SQLite knowledge base, in the style of Rasa's example bots."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerQuestion, ActionShowUnit
+from actions.fallback import ActionFallbackSearch, ActionNegativeFeedback
+from actions.followup import ActionFollowUp
+from actions.overview import ActionShowOverview
+from tests.conftest import ROOT
+
+ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionFallbackSearch,
+                  ActionNegativeFeedback]
+
+
+def run(action: Any, tracker: Any, domain: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain.as_dict()))
+    return dispatcher, events
+
+
+def rendered(dispatcher: CollectingDispatcher, domain: Any) -> list[str]:
+    """Fill the domain templates the way the Rasa server does, to assert on the text a user sees."""
+    texts = []
+    for message in dispatcher.messages:
+        name = message.get("response")
+        if name:
+            template = domain.responses[name][0]["text"]
+            texts.append(re.sub(r"\{(\w+)\}", lambda m: str(message.get(m.group(1), m.group(0))), template))
+        elif message.get("text"):
+            texts.append(message["text"])
+    return texts
+
+
+def slot(events: list[dict[str, Any]], name: str) -> Any:
+    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name]
+    return values[-1] if values else None
+
+
+@pytest.mark.usefixtures("use_knowledge_db")
+class TestAnswers:
+    def test_level_question_gets_the_exact_level_text_and_source(self, make_tracker, domain, repository):
+        tracker = make_tracker("Hvad skal jeg som niveau 2 chef gøre ved sikker drift?", "ask_level",
+                               [{"entity": "level", "value": "2"}])
+        dispatcher, events = run(ActionAnswerQuestion(), tracker, domain)
+        unit = repository.get("kalundborg.drift.sikker-drift.niveau-2")
+        assert [m["response"] for m in dispatcher.messages] == ["utter_knowledge_answer"]
+        text = rendered(dispatcher, domain)[0]
+        assert unit.text in text
+        assert "Kilde: Kalundborg Kommunes ledelses- og styringsgrundlag · Vi holder styr på driften" in text
+        titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+        assert "Niveau 1" in titles
+        assert SlotSet("last_unit", unit.id) in events
+
+    def test_principle_question_offers_both_levels(self, make_tracker, domain, repository):
+        dispatcher, events = run(ActionAnswerQuestion(), make_tracker("hvad betyder evidensbaseret", "ask_principle"),
+                                 domain)
+        unit = repository.get("kalundborg.drift.evidensbaseret-opgaveloesning")
+        assert unit.text in rendered(dispatcher, domain)[0]
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        assert '/show_unit{"unit_id": "kalundborg.drift.evidensbaseret-opgaveloesning.niveau-1"}' in payloads
+        assert '/show_unit{"unit_id": "kalundborg.drift.evidensbaseret-opgaveloesning.niveau-2"}' in payloads
+
+    def test_glostrup_theme_lists_its_items(self, make_tracker, domain, repository):
+        tracker = make_tracker("Hvad indebærer relationerne i Glostrup?", "ask_principle",
+                               [{"entity": "organisation", "value": "glostrup"}])
+        dispatcher, _ = run(ActionAnswerQuestion(), tracker, domain)
+        text = rendered(dispatcher, domain)[0]
+        for item in repository.get("glostrup.relationerne").items:
+            assert f"• {item}" in text
+        assert "Kilde: Glostrup Kommunes ledelsesgrundlag" in text
+
+    def test_out_of_scope_text_gets_no_leadership_text(self, make_tracker, domain):
+        dispatcher, events = run(ActionAnswerQuestion(), make_tracker("Kan du bestille frokost?", "ask_principle"),
+                                 domain)
+        assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
+        assert events == []
+
+    def test_button_shows_the_unit(self, make_tracker, domain, repository):
+        tracker = make_tracker('/show_unit{"unit_id": "kl.dagsorden.adfaerd"}', "show_unit",
+                               [{"entity": "unit_id", "value": "kl.dagsorden.adfaerd"}])
+        dispatcher, events = run(ActionShowUnit(), tracker, domain)
+        assert "• skabe rum til kreativitet og nytænkning" in rendered(dispatcher, domain)[0]
+        assert slot(events, "last_unit") == "kl.dagsorden.adfaerd"
+
+    def test_unknown_button_id_says_no_match(self, make_tracker, domain):
+        tracker = make_tracker("/show_unit", "show_unit", [{"entity": "unit_id", "value": "nope"}])
+        dispatcher, _ = run(ActionShowUnit(), tracker, domain)
+        assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
+
+
+@pytest.mark.usefixtures("use_knowledge_db")
+class TestFollowUps:
+    def test_other_level_after_level_answer(self, make_tracker, domain, repository):
+        slots = {"last_unit": "kalundborg.drift.oekonomistyring.niveau-2",
+                 "last_query": "Hvad forventes af en niveau 2 leder om økonomistyring?", "last_intent": "ask_level"}
+        tracker = make_tracker("og niveau 1?", "follow_up", [{"entity": "level", "value": "1"}], slots)
+        dispatcher, events = run(ActionFollowUp(), tracker, domain)
+        assert repository.get("kalundborg.drift.oekonomistyring.niveau-1").text in rendered(dispatcher, domain)[0]
+        assert slot(events, "last_unit") == "kalundborg.drift.oekonomistyring.niveau-1"
+
+    def test_organisation_follow_up_reasks_the_last_question(self, make_tracker, domain, repository):
+        slots = {"last_unit": "kalundborg.velfaerd.strategisk-innovation", "last_query": "hvad siger de om innovation",
+                 "last_intent": "ask_principle"}
+        tracker = make_tracker("hvad med Glostrup?", "follow_up", [{"entity": "organisation", "value": "glostrup"}],
+                               slots)
+        dispatcher, events = run(ActionFollowUp(), tracker, domain)
+        unit = repository.get(slot(events, "last_unit"))
+        assert unit.organisation_id == "glostrup"
+        assert unit.title in rendered(dispatcher, domain)[0]
+
+
+@pytest.mark.usefixtures("use_knowledge_db")
+class TestOverviewAndFallback:
+    def test_fields_overview(self, make_tracker, domain, repository):
+        dispatcher, _ = run(ActionShowOverview(), make_tracker("hvilke felter er der?", "ask_overview"), domain)
+        text = rendered(dispatcher, domain)[0]
+        for field in repository.find(kind="field"):
+            assert f"• {field.title}" in text
+
+    def test_pejlemaerker_of_one_field(self, make_tracker, domain, repository):
+        tracker = make_tracker("hvilke pejlemærker er der i drift?", "ask_overview")
+        dispatcher, _ = run(ActionShowOverview(), tracker, domain)
+        text = rendered(dispatcher, domain)[0]
+        for unit in repository.find(kind="pejlemaerke", parent="kalundborg.drift"):
+            assert f"• {unit.title}" in text
+        assert "Motiverende" not in text
+
+    def test_glostrup_themes(self, make_tracker, domain, repository):
+        tracker = make_tracker("hvilke temaer har Glostrup?", "ask_overview",
+                               [{"entity": "organisation", "value": "glostrup"}])
+        dispatcher, _ = run(ActionShowOverview(), tracker, domain)
+        text = rendered(dispatcher, domain)[0]
+        assert all(f"• {t.title}" in text for t in repository.find(kind="theme"))
+
+    def test_fallback_never_answers_out_of_scope(self, make_tracker, domain):
+        dispatcher, _ = run(ActionFallbackSearch(), make_tracker("hvordan nulstiller jeg min adgangskode", "nlu_fallback"),
+                            domain)
+        assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
+
+    def test_negative_feedback_offers_alternatives(self, make_tracker, domain):
+        slots = {"last_unit": "kalundborg.velfaerd.strategisk-innovation", "last_query": "innovation"}
+        dispatcher, _ = run(ActionNegativeFeedback(), make_tracker("det var ikke det jeg spurgte om",
+                                                                   "feedback_negative", slots=slots), domain)
+        message = dispatcher.messages[0]
+        assert message["response"] == "utter_feedback_alternatives"
+        assert all("strategisk-innovation\"" not in b["payload"] for b in message["buttons"])
+
+
+def test_unreadable_database_gives_danish_apology(make_tracker, domain, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{tmp_path / 'missing.db'}")
+    for action in (ActionAnswerQuestion(), ActionShowOverview(), ActionFollowUp(), ActionFallbackSearch()):
+        dispatcher, _ = run(action, make_tracker("hvad betyder evidensbaseret", "ask_principle"), domain)
+        assert [m["response"] for m in dispatcher.messages] == ["utter_knowledge_unavailable"]
+    assert "Beklager" in domain.responses["utter_knowledge_unavailable"][0]["text"]
+
+
+def test_every_action_and_response_used_exists_in_the_domain(domain):
+    names = {cls().name() for cls in ACTION_CLASSES}
+    assert names == {a for a in domain.user_actions if not a.startswith("utter_")}
+    used = set()
+    for path in (ROOT / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "response" and isinstance(node.value, ast.Constant):
+                used.add(node.value.value)
+    assert used, "no responses found in actions/"
+    missing = used - set(domain.responses)
+    assert not missing, f"responses used in actions/ but not in domain.yml: {missing}"
