@@ -46,9 +46,12 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
     owners: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
 
     for org in knowledge.organisations:
-        for name in [org.name, org.full_name, *org.synonyms]:
-            lookups["organisation"].append(name)
-            owners["organisation"][name.lower()].add(org.id)
+        for base in dict.fromkeys([org.name, org.full_name, *org.synonyms]):
+            # Danish genitive: "Kalundborgs", "Glostrup Kommunes", "KL's".
+            genitive = f"{base}'s" if base.isupper() else f"{base}s"
+            for name in (base, genitive) if base[-1].isalnum() else (base,):
+                lookups["organisation"].append(name)
+                owners["organisation"][name.lower()].add(org.id)
     for level, phrases in LEVEL_PHRASES.items():
         for phrase in phrases:
             lookups["level"].append(phrase)

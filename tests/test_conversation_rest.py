@@ -1,0 +1,110 @@
+"""End-to-end conversations over Rasa's REST channel: trained model + action server + knowledge base.
+
+Starts both servers once for the module (about a minute); run by `make test` after training.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.rasa
+RASA_PORT = int(os.environ.get("TEST_RASA_PORT", "5015"))
+ACTIONS_PORT = int(os.environ.get("TEST_ACTIONS_PORT", "5065"))
+BASE = f"http://localhost:{RASA_PORT}"
+
+
+@pytest.fixture(scope="module")
+def bot() -> Iterator[str]:
+    if not (ROOT / "models" / "lederassistent.tar.gz").exists():
+        pytest.fail("no trained model: run `make train` first")
+    env = dict(os.environ, RASA_PORT=str(RASA_PORT), ACTIONS_PORT=str(ACTIONS_PORT),
+               ACTION_ENDPOINT_URL=f"http://localhost:{ACTIONS_PORT}/webhook")
+    subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True, env=env, cwd=ROOT)
+    pids = (ROOT / "var" / "run.pids").read_text().split()
+    try:
+        yield BASE
+    finally:
+        subprocess.run(["kill", *pids], check=False)
+
+
+def say(sender: str, message: str) -> list[dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{BASE}/webhooks/rest/webhook",
+        json.dumps({"sender": sender, "message": message}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return list(json.loads(response.read().decode()))
+
+
+def text_of(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def test_level_question_and_follow_up(bot: str, repository) -> None:
+    sender = new_sender()
+    first = say(sender, "Hvad forventes af en niveau 2 leder om økonomistyring?")
+    assert repository.get("kalundborg.drift.oekonomistyring.niveau-2").text in text_of(first)
+    assert "Kilde: Kalundborg Kommunes ledelses- og styringsgrundlag" in text_of(first)
+    assert any(b["title"] == "Niveau 1" for m in first for b in m.get("buttons", []))
+    second = say(sender, "og niveau 1?")
+    assert repository.get("kalundborg.drift.oekonomistyring.niveau-1").text in text_of(second)
+
+
+def test_button_payload_shows_the_unit(bot: str, repository) -> None:
+    sender = new_sender()
+    answer = say(sender, "hvad betyder evidensbaseret")
+    assert repository.get("kalundborg.drift.evidensbaseret-opgaveloesning").text in text_of(answer)
+    payload = next(b["payload"] for m in answer for b in m.get("buttons", []) if b["title"] == "Niveau 2")
+    assert repository.get("kalundborg.drift.evidensbaseret-opgaveloesning.niveau-2").text in text_of(
+        say(sender, payload))
+
+
+@pytest.mark.parametrize(
+    ("question", "unit_id"),
+    [
+        ("Hvad skal jeg som niveau 2 chef gøre ved sikker drift?", "kalundborg.drift.sikker-drift.niveau-2"),
+        ("Hvad indebærer relationerne i Glostrup?", "glostrup.relationerne"),
+        ("Hvilke spørgsmål skal vi stille os om konsulenter til netværkene?", "netvaerk.rammer.spoergsmaal"),
+        ("Hvad står der om rotation?", "netvaerk.gryden.rotation"),
+        ("Hvad er KL's ledelsesadfærd når vi repræsenterer kommunerne?", "kl.kommunerne.adfaerd"),
+        ("Hvor længe bør et ledernetværk køre?", "netvaerk.gryden.genstart"),
+    ],
+)
+def test_issue_examples(bot: str, repository, question: str, unit_id: str) -> None:
+    unit = repository.get(unit_id)
+    answer = text_of(say(new_sender(), question))
+    assert (unit.text or unit.items[0]) in answer
+
+
+def test_innovation_names_both_organisations(bot: str) -> None:
+    answer = text_of(say(new_sender(), "Hvad siger de om innovation?"))
+    assert "Kalundborg Kommune" in answer and "Glostrup Kommune" in answer
+
+
+@pytest.mark.parametrize("question", ["Kan du bestille frokost?", "Hvordan bliver vejret i morgen?",
+                                      "hvordan nulstiller jeg min adgangskode"])
+def test_out_of_scope_gets_no_leadership_text(bot: str, repository, question: str) -> None:
+    answer = text_of(say(new_sender(), question))
+    assert "Kilde:" not in answer
+    assert "kan jeg" in answer  # "Det kan jeg desværre ikke …" / "… kan jeg ikke finde …"
+
+
+def test_greeting_and_capabilities(bot: str) -> None:
+    sender = new_sender()
+    assert "lederassistenten" in text_of(say(sender, "hej"))
+    assert "Kalundborg" in text_of(say(sender, "hvad kan du?"))
