@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    answerer,
     answered,
+    answerer,
     entity_level,
     entity_values,
     first_entity,

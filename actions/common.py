@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,8 +24,7 @@ def answerer() -> tuple[Answerer, KnowledgeRepository]:
     service = knowledge_service()
     index = service.index()
     repo = service.repository
-    names = {o.id: (o.name, o.full_name, *o.synonyms) for o in repo.organisations()}
-    return Answerer(index, names), repo
+    return Answerer(index, repo.organisations()), repo
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

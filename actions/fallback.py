@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import answerer, button, logger, org_name, utter_decision
 from bot.answering import Question
+from bot.knowledge.model import Unit
 from bot.knowledge.repository import KnowledgeUnavailable
 
 
@@ -27,7 +28,7 @@ class ActionFallbackSearch(Action):
             finder, repo = answerer()
             decision = finder.decide(Question(text))
             if decision.kind == "answer" and decision.hits and decision.hits[0].coverage < 0.67:
-                options = []
+                options: list[Unit] = []
                 for hit in decision.hits:
                     if hit.unit.id not in {u.id for u in options}:
                         options.append(hit.unit)

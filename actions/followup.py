@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import question_from
-from actions.common import answerer, answered, logger, utter_decision, utter_unit
+from actions.common import answered, answerer, logger, utter_decision, utter_unit
 from bot.answering import Question
 from bot.knowledge import text as tx
 from bot.knowledge.repository import KnowledgeUnavailable

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answerer, button, entity_values, first_entity, logger, org_name
+from actions.common import answerer, button, entity_values, first_entity, logger
 from bot.answering import Answerer
 from bot.knowledge import text as tx
 from bot.knowledge.model import Unit

@@ -7,11 +7,12 @@ turn a Decision into messages.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Literal
 
 from bot.knowledge import text as tx
-from bot.knowledge.model import Unit
+from bot.knowledge.model import Organisation, Unit
 from bot.knowledge.search import Hit, SearchIndex
 
 DecisionKind = Literal["answer", "choose", "suggest", "none"]
@@ -60,9 +61,11 @@ def strip_organisation_names(text: str, names: Sequence[str]) -> str:
 
 
 class Answerer:
-    def __init__(self, index: SearchIndex, organisation_names: dict[str, Sequence[str]]):
+    def __init__(self, index: SearchIndex, organisations: Iterable[Organisation]):
         self.index = index
-        self.organisation_names = organisation_names
+        self.organisation_names: Mapping[str, Sequence[str]] = {
+            o.id: (o.name, o.full_name, *o.synonyms) for o in organisations
+        }
 
     def detect_organisation(self, text: str) -> str | None:
         folded = f" {tx.fold(text)} "

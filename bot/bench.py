@@ -27,8 +27,7 @@ def main() -> int:
     start = time.perf_counter()
     index = SearchIndex(snapshot, embed_query=embed)
     build_ms = (time.perf_counter() - start) * 1000
-    names = {o.id: (o.name, o.full_name, *o.synonyms) for o in snapshot.organisations}
-    answerer = Answerer(index, names)
+    answerer = Answerer(index, snapshot.organisations)
     answerer.decide(Question("opvarmning"))  # load the lemmatizer and the embedding model
 
     timings = []

@@ -160,7 +160,6 @@ def ablation(cases: list[Case]) -> dict[str, float]:
 
     service = knowledge_service()
     snapshot = service.repository.snapshot()
-    names = {o.id: (o.name, o.full_name, *o.synonyms) for o in snapshot.organisations}
     single = [c for c in cases if len(c.turns) == 1 and c.expect and c.category not in ("overview", "ambiguous")]
     variants = {
         "all parts": SearchOptions(),
@@ -174,7 +173,7 @@ def ablation(cases: list[Case]) -> dict[str, float]:
     result = {}
     for label, options in variants.items():
         index = SearchIndex(snapshot, options, embeddings.embed_query if embeddings.available() else None)
-        answerer = Answerer(index, names)
+        answerer = Answerer(index, snapshot.organisations)
         ok = 0
         for case in single:
             decision = answerer.decide(Question(case.turns[0], INTENT_OF.get(case.category, "ask_principle")))
@@ -187,7 +186,7 @@ def ablation(cases: list[Case]) -> dict[str, float]:
 # -- report ---------------------------------------------------------------------------------
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def by_category(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:

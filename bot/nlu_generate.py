@@ -23,7 +23,11 @@ LEVEL_PHRASES = {
     "2": ["niveau 2", "niveau to", "niveau-2", "niveau2", "niv. 2", "niv 2"],
 }
 
-ENTITY_KINDS = {"principle": ("value", "pejlemaerke", "theme"), "field": ("field",), "network_theme": ("network_theme",)}
+ENTITY_KINDS = {
+    "principle": ("value", "pejlemaerke", "theme"),
+    "field": ("field",),
+    "network_theme": ("network_theme",),
+}
 
 
 def _names(unit: Unit) -> list[str]:
@@ -72,7 +76,7 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
     # A name shared by several units ("innovation") stays the raw text: the action then
     # searches and, if needed, asks which one is meant.
     synonyms: dict[str, list[str]] = defaultdict(list)
-    for entity, names in owners.items():
+    for names in owners.values():
         for name, ids in names.items():
             if len(ids) == 1:
                 target = next(iter(ids))
@@ -95,7 +99,8 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
                 f'hvad forventes der på [niveau 2]{{"entity": "level", "value": "2"}} om [{short}](principle)'
             )
             examples["ask_level"].append(
-                f'hvad skal en leder på [niveau 1]{{"entity": "level", "value": "1"}} gøre med [{unit.title}](principle)'
+                'hvad skal en leder på [niveau 1]{"entity": "level", "value": "1"} gøre med '
+                f"[{unit.title}](principle)"
             )
         if unit.kind == "network_theme":
             examples["ask_network_questions"].append(

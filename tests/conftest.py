@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -48,7 +49,7 @@ def pg_engine() -> Engine:
     try:
         with engine.connect():
             pass
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not running (scripts/postgres.sh): {exc}")

@@ -35,7 +35,8 @@ def rendered(dispatcher: CollectingDispatcher, domain: Any) -> list[str]:
         name = message.get("response")
         if name:
             template = domain.responses[name][0]["text"]
-            texts.append(re.sub(r"\{(\w+)\}", lambda m: str(message.get(m.group(1), m.group(0))), template))
+            values = {k: str(v) for k, v in message.items()}
+            texts.append(re.sub(r"\{(\w+)\}", lambda m, values=values: values.get(m.group(1), m.group(0)), template))
         elif message.get("text"):
             texts.append(message["text"])
     return texts
@@ -62,7 +63,7 @@ class TestAnswers:
         assert SlotSet("last_unit", unit.id) in events
 
     def test_principle_question_offers_both_levels(self, make_tracker, domain, repository):
-        dispatcher, events = run(ActionAnswerQuestion(), make_tracker("hvad betyder evidensbaseret", "ask_principle"),
+        dispatcher, _events = run(ActionAnswerQuestion(), make_tracker("hvad betyder evidensbaseret", "ask_principle"),
                                  domain)
         unit = repository.get("kalundborg.drift.evidensbaseret-opgaveloesning")
         assert unit.text in rendered(dispatcher, domain)[0]
@@ -143,8 +144,8 @@ class TestOverviewAndFallback:
         assert all(f"• {t.title}" in text for t in repository.find(kind="theme"))
 
     def test_fallback_never_answers_out_of_scope(self, make_tracker, domain):
-        dispatcher, _ = run(ActionFallbackSearch(), make_tracker("hvordan nulstiller jeg min adgangskode", "nlu_fallback"),
-                            domain)
+        tracker = make_tracker("hvordan nulstiller jeg min adgangskode", "nlu_fallback")
+        dispatcher, _ = run(ActionFallbackSearch(), tracker, domain)
         assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
 
     def test_negative_feedback_offers_alternatives(self, make_tracker, domain):

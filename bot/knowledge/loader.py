@@ -329,9 +329,9 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
             out.add(file, line, f"parent '{unit.parent_id}' står i en anden fil ({by_id[unit.parent_id][1]})")
         elif unit.parent_id == unit.id:
             out.add(file, line, f"'{unit.id}' kan ikke være sin egen parent")
-        if unit.kind == "level_description" and unit.parent_id in by_id:
-            if by_id[unit.parent_id][0].kind != "pejlemaerke":
-                out.add(file, line, f"niveaubeskrivelsen '{unit.id}' skal ligge under et pejlemærke")
+        if (unit.kind == "level_description" and unit.parent_id in by_id
+                and by_id[unit.parent_id][0].kind != "pejlemaerke"):
+            out.add(file, line, f"niveaubeskrivelsen '{unit.id}' skal ligge under et pejlemærke")
 
     if out.problems:
         raise KnowledgeError(out.problems)
@@ -339,5 +339,5 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
     for path in [org_path, *files]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    units = _with_section_paths([unit for unit, _, _ in located])
-    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(units), digest.hexdigest()[:12])
+    all_units = _with_section_paths([unit for unit, _, _ in located])
+    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(all_units), digest.hexdigest()[:12])

@@ -40,7 +40,7 @@ def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CAC
     missing = [uid for uid in passages if keys[uid] not in cache]
     if missing:
         vectors = embeddings.embed_passages([passages[uid] for uid in missing])
-        for uid, vec in zip(missing, vectors):
+        for uid, vec in zip(missing, vectors, strict=False):
             cache[keys[uid]] = vec.astype(np.float32)
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         keep = {keys[uid]: cache[keys[uid]] for uid in passages}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
@@ -76,7 +77,7 @@ class SqlKnowledgeRepository:
                     ).all()
                     for item in item_rows:
                         items[item.unit_id].append(item.text)
-        except Exception as exc:  # noqa: BLE001 - any driver error means "cannot read"
+        except Exception as exc:
             raise KnowledgeUnavailable(str(exc)) from exc
         return [_unit(row, items[row.id]) for row in rows]
 
@@ -86,7 +87,7 @@ class SqlKnowledgeRepository:
                 value = conn.execute(
                     select(t.knowledge_version.c.version).order_by(t.knowledge_version.c.id.desc()).limit(1)
                 ).scalar_one_or_none()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise KnowledgeUnavailable(str(exc)) from exc
         if value is None:
             raise KnowledgeUnavailable("the knowledge base is empty; run `python -m bot knowledge load`")
@@ -132,7 +133,7 @@ class SqlKnowledgeRepository:
         try:
             with self._engine.connect() as conn:
                 rows = conn.execute(select(t.organisations).order_by(t.organisations.c.id)).all()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise KnowledgeUnavailable(str(exc)) from exc
         return [Organisation(r.id, r.name, r.full_name, tuple(r.synonyms or ())) for r in rows]
 
@@ -143,7 +144,7 @@ class SqlKnowledgeRepository:
         try:
             with self._engine.connect() as conn:
                 row = conn.execute(select(t.documents).where(t.documents.c.id == document_id)).first()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise KnowledgeUnavailable(str(exc)) from exc
         return _document(row) if row is not None else None
 
@@ -162,7 +163,7 @@ class SqlKnowledgeRepository:
                         select(t.knowledge_version.c.embedding_model)
                         .order_by(t.knowledge_version.c.id.desc()).limit(1)
                     ).scalar_one_or_none()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise KnowledgeUnavailable(str(exc)) from exc
             embeddings = {r.unit_id: np.frombuffer(r.vector, dtype=np.float32) for r in emb_rows}
             self._snapshot = Snapshot(version, units, tuple(self.organisations()), docs, embeddings, model)

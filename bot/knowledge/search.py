@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Hit:
 @dataclass
 class _Doc:
     unit: Unit
-    tf: Counter[str] = field(default_factory=Counter)
+    tf: dict[str, float] = field(default_factory=dict)
     length: float = 0.0
     grams: dict[str, float] = field(default_factory=dict)
 
@@ -103,13 +103,14 @@ class SearchIndex:
         term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
         for unit in snapshot.units:
             doc = _Doc(unit)
-            grams: Counter[str] = Counter()
+            grams: dict[str, float] = defaultdict(float)
             for name, value in _fields(unit, self._by_id, options.synonyms):
                 weight = FIELD_WEIGHTS[name]
                 for word in tx.tokens(value):
                     if word in tx.SEARCH_STOP_WORDS:
                         continue
-                    doc.tf[term_fn(word)] += weight
+                    term = term_fn(word)
+                    doc.tf[term] = doc.tf.get(term, 0.0) + weight
                     doc.length += weight
                 if name in ("title", "synonyms", "keywords", "headline", "context"):
                     for g in tx.char_ngrams(value):
@@ -152,9 +153,9 @@ class SearchIndex:
                         matches.append((v, 0.6))  # compound part: "netverk" in "ledernetverk"
                     elif len(v) >= 5 and len(q) > len(v) + 2 and (q.startswith(v) or q.endswith(v)):
                         matches.append((v, 0.5))  # query compound containing an index term
-                    elif not matches or matches[0][0] != q:
-                        if abs(len(v) - len(q)) <= limit and tx.edit_distance(q, v, limit) <= limit:
-                            matches.append((v, 0.8))
+                    elif ((not matches or matches[0][0] != q) and abs(len(v) - len(q)) <= limit
+                          and tx.edit_distance(q, v, limit) <= limit):
+                        matches.append((v, 0.8))
             expanded[q] = matches
         return expanded
 

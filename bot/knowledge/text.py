@@ -18,14 +18,17 @@ _stemmer = snowballstemmer.stemmer("danish")
 # Words that carry no topic for search (question words, pronouns, fillers). Intent
 # classification never uses this list: there, "hvad"/"hvordan"/"bør" matter.
 SEARCH_STOP_WORDS = frozenset(
-    """
-    og i at er en et den det de der som på til med for af om har jeg du vi man hvad hvordan hvorfor
-    hvilke hvilken hvilket hvem hvor hvornår skal kan bør må vil være ved fra så sig min mit mine din
-    dit dine vores jer os mig dig han hun sin sit sine deres noget nogen nogle eller men også ikke
-    mere meget hvis når da selv alle hver ud op ind over under efter blive bliver blev gøre gør
-    siger sige står stå står står tale taler handler betyder betyde indebærer
-    hvad's mon lige egentlig gerne fortæl fortælle vis se giv give mig noget dem den her
-    """.split()
+    [
+        "og", "i", "at", "er", "en", "et", "den", "det", "de", "der", "som", "på", "til", "med", "for", "af",
+        "om", "har", "jeg", "du", "vi", "man", "hvad", "hvordan", "hvorfor", "hvilke", "hvilken", "hvilket",
+        "hvem", "hvor", "hvornår", "skal", "kan", "bør", "må", "vil", "være", "ved", "fra", "så", "sig", "min",
+        "mit", "mine", "din", "dit", "dine", "vores", "jer", "os", "mig", "dig", "han", "hun", "sin", "sit",
+        "sine", "deres", "noget", "nogen", "nogle", "eller", "men", "også", "ikke", "mere", "meget", "hvis",
+        "når", "da", "selv", "alle", "hver", "ud", "op", "ind", "over", "under", "efter", "blive", "bliver",
+        "blev", "gøre", "gør", "siger", "sige", "står", "stå", "står", "står", "tale", "taler", "handler",
+        "betyder", "betyde", "indebærer", "hvad's", "mon", "lige", "egentlig", "gerne", "fortæl", "fortælle",
+        "vis", "se", "giv", "give", "mig", "noget", "dem", "den", "her"
+    ]
 )
 
 LEVEL_PATTERN = re.compile(
@@ -34,11 +37,14 @@ LEVEL_PATTERN = re.compile(
 LEVEL_WORDS = {"1": 1, "2": 2, "et": 1, "en": 1, "ét": 1, "én": 1, "ene": 1, "one": 1, "to": 2, "two": 2}
 
 
+_FOLD_TABLE = str.maketrans({"å": "a", "æ": "e", "ø": "o", "é": "e", "è": "e", "ü": "u", "ö": "o", "ä": "e"})
+
+
 def fold(text: str) -> str:
     """Lower-case and fold Danish letters so 'oekonomi', 'okonomi' and 'økonomi' meet."""
     text = text.lower()
     text = text.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
-    return text.translate(str.maketrans({"å": "a", "æ": "e", "ø": "o", "é": "e", "è": "e", "ü": "u", "ö": "o", "ä": "e"}))
+    return text.translate(_FOLD_TABLE)
 
 
 def tokens(text: str) -> list[str]:
