@@ -43,14 +43,19 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        question = question_from(tracker)
-        try:
-            finder, repo = answerer()
-            return utter_decision(dispatcher, finder.decide(question), repo, question.text, question.intent)
-        except KnowledgeUnavailable as exc:
-            logger.error("knowledge unavailable: %s", exc)
-            dispatcher.utter_message(response="utter_knowledge_unavailable")
-            return []
+        return answer(dispatcher, tracker, question_from(tracker))
+
+
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, question: Question) -> list[EventType]:
+    """Search-backed answer to ``question``, with the previous question as context for follow-ups."""
+    try:
+        finder, repo = answerer()
+        decision = finder.decide(question, context=tracker.get_slot("last_query"))
+        return utter_decision(dispatcher, decision, repo, question.text, question.intent)
+    except KnowledgeUnavailable as exc:
+        logger.error("knowledge unavailable: %s", exc)
+        dispatcher.utter_message(response="utter_knowledge_unavailable")
+        return []
 
 
 class ActionShowUnit(Action):

@@ -68,7 +68,12 @@ def body_of(unit: Unit, children: Iterable[Unit] = ()) -> str:
         parts.append(unit.text)
     if unit.items:
         parts.append("\n".join(f"• {item}" for item in unit.items))
-    if not unit.text and not unit.items:
+    if unit.kind == "value":
+        # A KL value is short: show it whole, with its "Vi … " list and its behaviour list.
+        for child in children:
+            if child.kind in ("value_list", "behaviour"):
+                parts.append("\n".join([child.text, *(f"• {item}" for item in child.items)]))
+    elif not unit.text and not unit.items:
         listed = [c for c in children if c.kind != "level_description"]
         if listed:
             parts.append("\n".join(f"• {c.title}" for c in listed))

@@ -56,7 +56,7 @@ class ActionFollowUp(Action):
                 level = last.level
             new = Question(question.text, intent, organisation, level, question.principles,
                            question.fields, question.network_themes)
-            return utter_decision(dispatcher, finder.decide(new), repo, question.text, intent)
+            return utter_decision(dispatcher, finder.decide(new, context=last_query), repo, question.text, intent)
         except KnowledgeUnavailable as exc:
             logger.error("knowledge unavailable: %s", exc)
             dispatcher.utter_message(response="utter_knowledge_unavailable")

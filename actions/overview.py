@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import answer, question_from
 from actions.common import answerer, button, entity_values, first_entity, logger
 from bot.answering import Answerer
 from bot.knowledge import text as tx
@@ -19,6 +20,7 @@ ASKS_FIELDS = ("felt", "felter", "feltet", "felterne")
 ASKS_PEJLEMAERKER = ("pejlemerk", "pejlemerke", "pejlemerker", "pejlemerkerne")
 ASKS_THEMES = ("tema", "temaer", "temaerne", "hovedtema", "hovedtemaer")
 ASKS_VALUES = ("verdi", "verdier", "verdierne")
+ASKS_OVERVIEW = ("overblik", "oversigt", "liste", "indhold")
 NETWORK_WORDS = ("netverk", "ledernetverk", "guide", "guiden", "netverkene", "ledernetverkene")
 
 
@@ -68,6 +70,9 @@ class ActionShowOverview(Action):
         tracker: Tracker,
     ) -> list[EventType]:
         words = _words(text)
+        if not _has(words, ASKS_FIELDS + ASKS_PEJLEMAERKER + ASKS_THEMES + ASKS_VALUES + ASKS_OVERVIEW):
+            # Not a listing question after all ("hvad beskriver KL's love?"): answer it.
+            return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"))
         organisation = first_entity(tracker, "organisation") or finder.detect_organisation(text)
         fields = repo.find(kind="field")
 

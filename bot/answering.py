@@ -28,6 +28,21 @@ INTENT_BOOSTS: dict[str, dict[str, float]] = {
 }
 DEFAULT_BOOST = {"level_description": 0.8, "theme_prose": 0.85, "quote": 0.7, "question_set": 0.9}
 
+# Words in the question that point at a kind of unit ("feltet", "temaet", "spørgsmål", "adfærd"),
+# matched on folded word beginnings.
+KIND_HINTS: dict[str, dict[str, float]] = {
+    "felt": {"field": 1.4},
+    "tema": {"theme": 1.2, "network_theme": 1.2},
+    "sporgsmal": {"question_set": 1.3},
+    "adferd": {"behaviour": 1.3},
+    "opfor": {"behaviour": 1.2},
+    "citat": {"quote": 1.6},
+}
+# Questions asking for reasons or explanation want a theme's explanatory prose, not its list.
+EXPLAIN_WORDS = ("hvorfor", "uddyb", "forklar", "baggrund", "begrund")
+
+ENTITY_BOOST = 1.25
+
 # Below these the best hit shares no real words with the question: say so instead of guessing.
 MIN_COVERAGE = 0.34
 MIN_NGRAM = 0.32
@@ -110,22 +125,54 @@ class Answerer:
                     return child
         return unit
 
-    def decide(self, question: Question) -> Decision:
+    def decide(self, question: Question, context: str | None = None) -> Decision:
+        """Decide on ``question``; ``context`` (the previous question) resolves "hvad så med …?" turns."""
+        if not context or self.index.has_unknown_words(question.text):
+            return self._decide(question)
+        combined = Question(f"{question.text} {context}", question.intent, question.organisation,
+                            question.level, question.principles, question.fields, question.network_themes)
+        if REFERRING_START.search(question.text) or explains_only(question.text):
+            decision = self._decide(combined)
+            return decision if decision.kind == "answer" else self._decide(question)
+        own = self._decide(question)
+        if refers_back(question.text) and (own.kind in ("none", "suggest") or _uncertain(own)):
+            decision = self._decide(combined)
+            if decision.kind == "answer":
+                return decision
+        return own
+
+    def _decide(self, question: Question) -> Decision:
         organisation = question.organisation or self.detect_organisation(question.text)
         level = question.level if question.level is not None else tx.parse_level(question.text)
         question = Question(question.text, question.intent, organisation, level, question.principles,
                             question.fields, question.network_themes)
 
-        # An entity that already names one unit (synonym-mapped to its id) decides directly.
-        for unit_id in question.principles:
+        # Entities the NLU mapped to a unit id (via generated synonyms) make that unit more likely;
+        # they don't overrule the search, since a name can be part of a longer question.
+        boost_units: dict[str, float] = {}
+        for unit_id in (*question.principles, *question.fields, *question.network_themes):
             unit = self.index.unit(unit_id)
-            if unit is not None and (organisation is None or unit.organisation_id == organisation):
-                return Decision("answer", self._prefer(unit, question))
+            if unit is not None:
+                boost_units[unit.id] = ENTITY_BOOST
+                for child in self._children(unit.id):
+                    if child.kind == "level_description":
+                        boost_units[child.id] = ENTITY_BOOST
 
         names = [n for names in self.organisation_names.values() for n in names]
         query = tx.LEVEL_PATTERN.sub(" ", strip_organisation_names(question.text, names))
-        boosts = INTENT_BOOSTS.get(question.intent or "", DEFAULT_BOOST)
-        hits = self.index.search(query, organisation=organisation, boost_kinds=boosts, limit=12)
+        boosts = dict(INTENT_BOOSTS.get(question.intent or "", DEFAULT_BOOST))
+        folded_words = [tx.fold(w) for w in tx.tokens(question.text)]
+        for stem, hinted in KIND_HINTS.items():
+            if any(w.startswith(stem) for w in folded_words):
+                for kind, factor in hinted.items():
+                    boosts[kind] = boosts.get(kind, 1.0) * factor
+        explain = any(w.startswith(e) for w in folded_words for e in EXPLAIN_WORDS)
+        if explain:
+            boosts["theme_prose"] = 1.2
+        # A level is only described for pejlemærker.
+        kinds = ("pejlemaerke", "level_description") if level is not None else None
+        hits = self.index.search(query, organisation=organisation, kinds=kinds, boost_kinds=boosts,
+                                 boost_units=boost_units, limit=12)
         if not hits:
             return Decision("none")
         top = hits[0]
@@ -135,14 +182,19 @@ class Answerer:
         # Collapse hits to preferred units, keeping order and the best score per unit.
         ranked: list[tuple[Unit, Hit]] = []
         seen: set[str] = set()
+        scores = {h.unit.id: h.score for h in hits}
         for hit in hits:
             unit = self._prefer(hit.unit, question)
+            # The theme itself (headline + commitments) unless its prose is clearly the better match.
+            if (unit.kind == "theme_prose" and not explain and unit.parent_id
+                    and scores.get(unit.parent_id, 0.0) >= 0.6 * hit.score):
+                unit = self.index.unit(unit.parent_id) or unit
             if unit.id not in seen:
                 seen.add(unit.id)
                 ranked.append((unit, hit))
         best_unit, best_hit = ranked[0]
 
-        if organisation is None:
+        if organisation is None and level is None:
             rivals = [
                 (u, h) for u, h in ranked[1:]
                 if u.organisation_id != best_unit.organisation_id and h.score >= best_hit.score * CLOSE_RATIO
@@ -161,6 +213,29 @@ class Answerer:
         if weak and len(ranked) > 1 and ranked[1][1].score >= best_hit.score * CLOSE_RATIO:
             return Decision("suggest", options=tuple(u for u, _ in ranked[:3]), hits=tuple(hits))
         return Decision("answer", best_unit, hits=tuple(hits))
+
+
+REFERRING_START = re.compile(r"^\s*(og|men|hvad med|hvad så med|samme)\b", re.IGNORECASE)
+REFERRING_WORD = re.compile(r"\b(så|det|dette|den|denne|dem|også|hertil|dertil)\b|\btil\W*$", re.IGNORECASE)
+
+
+def refers_back(text: str) -> bool:
+    """A short question that leans on the previous one ("hvilken adfærd hører så til?")."""
+    words = tx.tokens(text)
+    return 0 < len(words) <= 9 and bool(REFERRING_START.search(text) or REFERRING_WORD.search(text))
+
+
+def explains_only(text: str) -> bool:
+    """"Kan du uddybe det?": asks for more on the previous answer, names nothing new."""
+    words = [tx.fold(w) for w in tx.tokens(text)]
+    return 0 < len(words) <= 6 and any(w.startswith(e) for w in words for e in EXPLAIN_WORDS)
+
+
+def _uncertain(decision: Decision) -> bool:
+    """The best hit is hardly better than the next one of the same kind (e.g. four question sets)."""
+    hits = decision.hits
+    return (len(hits) > 1 and hits[0].unit.kind == hits[1].unit.kind
+            and hits[1].score >= 0.95 * hits[0].score) or (bool(hits) and hits[0].coverage < 0.6)
 
 
 def _same_topic(a: Hit, b: Hit) -> bool:

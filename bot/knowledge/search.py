@@ -33,9 +33,11 @@ class SearchOptions:
     semantic: bool = True
     synonyms: bool = True
     lemmas: bool = True
+    names: bool = True
     w_lexical: float = 0.55
     w_ngram: float = 0.15
     w_semantic: float = 0.30
+    w_name: float = 0.20
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Hit:
     coverage: float
     ngram: float
     semantic: float
+    name: float = 0.0
 
 
 @dataclass
@@ -54,6 +57,7 @@ class _Doc:
     tf: dict[str, float] = field(default_factory=dict)
     length: float = 0.0
     grams: dict[str, float] = field(default_factory=dict)
+    names: list[frozenset[str]] = field(default_factory=list)
 
 
 def _fields(unit: Unit, by_id: dict[str, Unit], use_synonyms: bool) -> Iterable[tuple[str, str]]:
@@ -101,8 +105,13 @@ class SearchIndex:
         df: Counter[str] = Counter()
         gram_df: Counter[str] = Counter()
         term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
+        self._raw_vocab: dict[str, str] = {}  # folded word as written → its term (for typo matching)
         for unit in snapshot.units:
             doc = _Doc(unit)
+            for name in (unit.title, *(unit.synonyms if options.synonyms else ())):
+                name_terms = frozenset(term_fn(w) for w in tx.tokens(name) if w not in tx.SEARCH_STOP_WORDS)
+                if name_terms:
+                    doc.names.append(name_terms)
             grams: dict[str, float] = defaultdict(float)
             for name, value in _fields(unit, self._by_id, options.synonyms):
                 weight = FIELD_WEIGHTS[name]
@@ -111,6 +120,7 @@ class SearchIndex:
                         continue
                     term = term_fn(word)
                     doc.tf[term] = doc.tf.get(term, 0.0) + weight
+                    self._raw_vocab.setdefault(tx.fold(word), term)
                     doc.length += weight
                 if name in ("title", "synonyms", "keywords", "headline", "context"):
                     for g in tx.char_ngrams(value):
@@ -127,6 +137,7 @@ class SearchIndex:
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             doc.grams = {g: v / norm for g, v in vec.items()}
         self._avg_len = sum(d.length for d in self._docs) / n
+        self._median_idf = sorted(self._idf.values())[len(self._idf) // 2] if self._idf else 1.0
         self._vocab = list(self._idf)
         self._term_fn = term_fn
         self._matrix: np.ndarray | None = None
@@ -137,13 +148,19 @@ class SearchIndex:
             ])
 
     # -- query side ------------------------------------------------------------------
-    def _expand(self, query_terms: list[str]) -> dict[str, list[tuple[str, float]]]:
+    def _expand(self, query_words: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
         """Each query term → the index terms it matches, with a weight (1 exact, <1 fuzzy)."""
         expanded: dict[str, list[tuple[str, float]]] = {}
-        for q in query_terms:
+        for q, word in query_words.items():
             matches: list[tuple[str, float]] = []
             if q in self._idf:
                 matches.append((q, 1.0))
+            elif self.options.fuzzy and len(word) >= 5:
+                # A typo can stem oddly ("retnigen" → "retn"): compare the word as written too.
+                limit = 1 if len(word) < 8 else 2
+                for raw, term in self._raw_vocab.items():
+                    if abs(len(raw) - len(word)) <= limit and tx.edit_distance(word, raw, limit) <= limit:
+                        matches.append((term, 0.8))
             if self.options.fuzzy and len(q) >= 4:
                 limit = 1 if len(q) < 8 else 2
                 for v in self._vocab:
@@ -166,12 +183,18 @@ class SearchIndex:
         kinds: Sequence[str] | None = None,
         level: int | None = None,
         boost_kinds: dict[str, float] | None = None,
+        boost_units: dict[str, float] | None = None,
         limit: int = 5,
     ) -> list[Hit]:
-        query_terms = list(dict.fromkeys(self._term_fn(w) for w in tx.tokens(query)
-                                         if w not in tx.SEARCH_STOP_WORDS))
-        expanded = self._expand(query_terms)
-        query_weight = sum(max((self._idf[t] for t, _ in expanded[q]), default=2.0) for q in query_terms) or 1.0
+        words = [w for w in tx.tokens(query) if w not in tx.SEARCH_STOP_WORDS]
+        topical = [w for w in words if tx.fold(w) not in tx.META_WORDS]
+        # "Hvad siger Glostrups ledelsesgrundlag om rollen?": the document's name is not the topic.
+        query_words = {self._term_fn(w): tx.fold(w) for w in (topical or words)}
+        query_terms = list(query_words)
+        expanded = self._expand(query_words)
+        reachable = {t for q in query_terms for t, w in expanded[q] if w >= 0.5}
+        # An unknown word weighs as a typical word, so fuzzy look-alikes can't inflate or deflate coverage.
+        query_weight = sum(self._idf.get(q, self._median_idf) for q in query_terms) or 1.0
         qgrams = Counter(tx.char_ngrams(query)) if self.options.ngrams else Counter()
         qvec = {g: c * self._gram_idf.get(g, 0.0) for g, c in qgrams.items()}
         qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
@@ -179,7 +202,7 @@ class SearchIndex:
         if self._embed_query is not None and self._matrix is not None:
             sem_scores = self._matrix @ self._embed_query(query)
 
-        raw: list[tuple[int, float, float, float]] = []
+        raw: list[tuple[int, float, float, float, float]] = []
         for index, doc in enumerate(self._docs):
             bm25 = 0.0
             matched = 0.0
@@ -197,7 +220,10 @@ class SearchIndex:
                 bm25 += best
                 matched += best_idf
             gram = sum(v * doc.grams.get(g, 0.0) for g, v in qvec.items()) / qnorm if qvec else 0.0
-            raw.append((index, bm25, matched / query_weight, gram))
+            name = 0.0
+            if self.options.names and reachable:
+                name = max((len(n & reachable) / len(n) for n in doc.names), default=0.0)
+            raw.append((index, bm25, matched / query_weight, gram, name))
 
         max_bm25 = max((r[1] for r in raw), default=0.0) or 1.0
         sem_norm = np.zeros(len(self._docs))
@@ -206,7 +232,7 @@ class SearchIndex:
             sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0)
         o = self.options
         hits = []
-        for index, bm25, coverage, gram in raw:
+        for index, bm25, coverage, gram, name in raw:
             unit = self._docs[index].unit
             if organisation and unit.organisation_id != organisation:
                 continue
@@ -215,13 +241,28 @@ class SearchIndex:
             if level is not None and unit.level not in (None, level):
                 continue
             lexical = (bm25 / max_bm25) * (0.5 + 0.5 * min(1.0, coverage))
-            score = o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * float(sem_norm[index])
+            score = (o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * float(sem_norm[index])
+                     + o.w_name * name)
             if boost_kinds:
                 score *= boost_kinds.get(unit.kind, 1.0)
+            if boost_units:
+                score *= boost_units.get(unit.id, 1.0)
             hits.append(Hit(unit, score, lexical, coverage, gram,
-                            float(sem_scores[index]) if sem_scores is not None else 0.0))
+                            float(sem_scores[index]) if sem_scores is not None else 0.0, name))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]
+
+    def has_unknown_words(self, text: str) -> bool:
+        """Whether the text has a content word the knowledge never uses, not even misspelled."""
+        for word in tx.tokens(text):
+            if word in tx.SEARCH_STOP_WORDS or tx.LEVEL_PATTERN.fullmatch(word) or word.isdigit():
+                continue
+            term = self._term_fn(word)
+            if term in self._idf or tx.fold(word) in self._raw_vocab:
+                continue
+            if not any(matches for matches in self._expand({term: tx.fold(word)}).values()):
+                return True
+        return False
 
     def unit(self, unit_id: str) -> Unit | None:
         return self._by_id.get(unit_id)

@@ -18,17 +18,15 @@ _stemmer = snowballstemmer.stemmer("danish")
 # Words that carry no topic for search (question words, pronouns, fillers). Intent
 # classification never uses this list: there, "hvad"/"hvordan"/"bør" matter.
 SEARCH_STOP_WORDS = frozenset(
-    [
-        "og", "i", "at", "er", "en", "et", "den", "det", "de", "der", "som", "på", "til", "med", "for", "af",
-        "om", "har", "jeg", "du", "vi", "man", "hvad", "hvordan", "hvorfor", "hvilke", "hvilken", "hvilket",
-        "hvem", "hvor", "hvornår", "skal", "kan", "bør", "må", "vil", "være", "ved", "fra", "så", "sig", "min",
-        "mit", "mine", "din", "dit", "dine", "vores", "jer", "os", "mig", "dig", "han", "hun", "sin", "sit",
-        "sine", "deres", "noget", "nogen", "nogle", "eller", "men", "også", "ikke", "mere", "meget", "hvis",
-        "når", "da", "selv", "alle", "hver", "ud", "op", "ind", "over", "under", "efter", "blive", "bliver",
-        "blev", "gøre", "gør", "siger", "sige", "står", "stå", "står", "står", "tale", "taler", "handler",
-        "betyder", "betyde", "indebærer", "hvad's", "mon", "lige", "egentlig", "gerne", "fortæl", "fortælle",
-        "vis", "se", "giv", "give", "mig", "noget", "dem", "den", "her"
-    ]
+    """
+    og i at er en et den det de der som på til med for af om har jeg du vi man hvad hvordan hvorfor
+    hvilke hvilken hvilket hvem hvor hvornår skal kan bør må vil være ved fra så sig min mit mine
+    din dit dine vores jer os mig dig han hun sin sit sine deres noget nogen nogle eller men også
+    ikke mere meget hvis når da selv alle hver ud op ind over under efter blive bliver blev gøre gør
+    siger sige står stå tale taler handler betyder betyde indebærer hvad's mon lige egentlig gerne
+    fortæl fortælle vis se giv give dem her have havde få får fik hører høre uddybe uddyb forklar
+    forklare nærmere niveau ok okay tak sagt skrevet skriver beskriver
+    """.split()
 )
 
 LEVEL_PATTERN = re.compile(
@@ -45,6 +43,17 @@ def fold(text: str) -> str:
     text = text.lower()
     text = text.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
     return text.translate(_FOLD_TABLE)
+
+
+# Words that name the texts themselves; ignored in a question that also names a topic.
+META_WORDS = frozenset(
+    fold(w)
+    for w in """
+    guide guiden guides netværksguiden ledelsesgrundlag ledelsesgrundlaget ledelsesgrundlagets
+    grundlag grundlaget grundlagets styringsgrundlag styringsgrundlaget tekst teksten dokument
+    dokumentet publikation publikationen pjece pjecen
+    """.split()
+)
 
 
 def tokens(text: str) -> list[str]:
