@@ -24,10 +24,6 @@ ASKS_OVERVIEW = ("overblik", "oversigt", "liste", "indhold")
 NETWORK_WORDS = ("netverk", "ledernetverk", "guide", "guiden", "netverkene", "ledernetverkene")
 
 
-def _words(text: str) -> set[str]:
-    return {tx.fold(w) for w in tx.tokens(text)}
-
-
 def _has(words: set[str], stems: tuple[str, ...]) -> bool:
     return any(w.startswith(s) for w in words for s in stems)
 
@@ -58,7 +54,9 @@ class ActionShowOverview(Action):
             if unit is not None and unit.kind == "field":
                 return unit
         listing = ASKS_FIELDS + ASKS_PEJLEMAERKER + ASKS_THEMES + ASKS_VALUES
-        topic = " ".join(w for w in tx.tokens(text) if not any(tx.fold(w).startswith(s) for s in listing))
+        topic = " ".join(
+            w for w in tx.tokens(text) if not any(f.startswith(s) for f in tx.word_forms(w) for s in listing)
+        )
         hits = finder.index.search(topic, kinds=("field", "pejlemaerke"), limit=1) if topic.strip() else []
         if hits and hits[0].coverage >= 0.5:
             unit = hits[0].unit
@@ -69,7 +67,7 @@ class ActionShowOverview(Action):
         self, dispatcher: CollectingDispatcher, finder: Answerer, repo: KnowledgeRepository, text: str,
         tracker: Tracker,
     ) -> list[EventType]:
-        words = _words(text)
+        words = tx.word_forms(text)
         if not _has(words, ASKS_FIELDS + ASKS_PEJLEMAERKER + ASKS_THEMES + ASKS_VALUES + ASKS_OVERVIEW):
             # Not a listing question after all ("hvad beskriver KL's love?"): answer it.
             return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"))

@@ -37,6 +37,8 @@ KIND_HINTS: dict[str, dict[str, float]] = {
     "adferd": {"behaviour": 1.3},
     "opfor": {"behaviour": 1.2},
     "citat": {"quote": 1.6},
+    "hvilke": {"list": 1.2},
+    "mange": {"survey": 1.3},
 }
 # Questions asking for reasons or explanation want a theme's explanatory prose, not its list.
 EXPLAIN_WORDS = ("hvorfor", "uddyb", "forklar", "baggrund", "begrund")
@@ -107,11 +109,16 @@ class Answerer:
     def _children(self, unit_id: str) -> list[Unit]:
         return [u for u in self.index._by_id.values() if u.parent_id == unit_id]
 
-    def _prefer(self, unit: Unit, question: Question) -> Unit:
+    def _prefer(self, unit: Unit, question: Question, explain: bool = False) -> Unit:
         """Map a hit to the unit a leader most likely wants."""
+        if explain and unit.kind == "theme":
+            prose = [c for c in self._children(unit.id) if c.kind == "theme_prose"]
+            if prose:
+                return prose[0]
         if question.level is not None:
             return self._at_level(unit, question.level)
-        if unit.kind == "level_description" and question.intent != "ask_level" and unit.parent_id:
+        if unit.kind == "level_description" and unit.parent_id:
+            # No level asked: the pejlemærke itself, with both levels as buttons.
             return self.index.unit(unit.parent_id) or unit
         if question.intent == "ask_network_questions" and unit.kind != "question_set":
             theme = unit
@@ -161,7 +168,7 @@ class Answerer:
         names = [n for names in self.organisation_names.values() for n in names]
         query = tx.LEVEL_PATTERN.sub(" ", strip_organisation_names(question.text, names))
         boosts = dict(INTENT_BOOSTS.get(question.intent or "", DEFAULT_BOOST))
-        folded_words = [tx.fold(w) for w in tx.tokens(question.text)]
+        folded_words = tx.word_forms(question.text)
         for stem, hinted in KIND_HINTS.items():
             if any(w.startswith(stem) for w in folded_words):
                 for kind, factor in hinted.items():
@@ -184,7 +191,7 @@ class Answerer:
         seen: set[str] = set()
         scores = {h.unit.id: h.score for h in hits}
         for hit in hits:
-            unit = self._prefer(hit.unit, question)
+            unit = self._prefer(hit.unit, question, explain)
             # The theme itself (headline + commitments) unless its prose is clearly the better match.
             if (unit.kind == "theme_prose" and not explain and unit.parent_id
                     and scores.get(unit.parent_id, 0.0) >= 0.6 * hit.score):
@@ -227,8 +234,8 @@ def refers_back(text: str) -> bool:
 
 def explains_only(text: str) -> bool:
     """"Kan du uddybe det?": asks for more on the previous answer, names nothing new."""
-    words = [tx.fold(w) for w in tx.tokens(text)]
-    return 0 < len(words) <= 6 and any(w.startswith(e) for w in words for e in EXPLAIN_WORDS)
+    forms = tx.word_forms(text)
+    return 0 < len(tx.tokens(text)) <= 6 and any(w.startswith(e) for w in forms for e in EXPLAIN_WORDS)
 
 
 def _uncertain(decision: Decision) -> bool:

@@ -109,14 +109,14 @@ class SearchIndex:
         for unit in snapshot.units:
             doc = _Doc(unit)
             for name in (unit.title, *(unit.synonyms if options.synonyms else ())):
-                name_terms = frozenset(term_fn(w) for w in tx.tokens(name) if w not in tx.SEARCH_STOP_WORDS)
+                name_terms = frozenset(term_fn(w) for w in tx.tokens(name) if not tx.is_stop(w))
                 if name_terms:
                     doc.names.append(name_terms)
             grams: dict[str, float] = defaultdict(float)
             for name, value in _fields(unit, self._by_id, options.synonyms):
                 weight = FIELD_WEIGHTS[name]
                 for word in tx.tokens(value):
-                    if word in tx.SEARCH_STOP_WORDS:
+                    if tx.is_stop(word):
                         continue
                     term = term_fn(word)
                     doc.tf[term] = doc.tf.get(term, 0.0) + weight
@@ -186,15 +186,18 @@ class SearchIndex:
         boost_units: dict[str, float] | None = None,
         limit: int = 5,
     ) -> list[Hit]:
-        words = [w for w in tx.tokens(query) if w not in tx.SEARCH_STOP_WORDS]
+        words = [w for w in tx.tokens(query) if not tx.is_stop(w)]
         topical = [w for w in words if tx.fold(w) not in tx.META_WORDS]
         # "Hvad siger Glostrups ledelsesgrundlag om rollen?": the document's name is not the topic.
         query_words = {self._term_fn(w): tx.fold(w) for w in (topical or words)}
         query_terms = list(query_words)
         expanded = self._expand(query_words)
         reachable = {t for q in query_terms for t, w in expanded[q] if w >= 0.5}
+        # Names may contain the document words ("hvem er guiden til"), so match those too.
+        reachable |= {self._term_fn(w) for w in words}
         # An unknown word weighs as a typical word, so fuzzy look-alikes can't inflate or deflate coverage.
-        query_weight = sum(self._idf.get(q, self._median_idf) for q in query_terms) or 1.0
+        term_weight = {q: self._idf.get(q, self._median_idf) for q in query_terms}
+        query_weight = sum(term_weight.values()) or 1.0
         qgrams = Counter(tx.char_ngrams(query)) if self.options.ngrams else Counter()
         qvec = {g: c * self._gram_idf.get(g, 0.0) for g, c in qgrams.items()}
         qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
@@ -218,7 +221,7 @@ class SearchIndex:
                     if score > best:
                         best, best_idf = score, idf * w
                 bm25 += best
-                matched += best_idf
+                matched += min(best_idf, term_weight[q])
             gram = sum(v * doc.grams.get(g, 0.0) for g, v in qvec.items()) / qnorm if qvec else 0.0
             name = 0.0
             if self.options.names and reachable:
@@ -255,7 +258,7 @@ class SearchIndex:
     def has_unknown_words(self, text: str) -> bool:
         """Whether the text has a content word the knowledge never uses, not even misspelled."""
         for word in tx.tokens(text):
-            if word in tx.SEARCH_STOP_WORDS or tx.LEVEL_PATTERN.fullmatch(word) or word.isdigit():
+            if tx.is_stop(word) or tx.LEVEL_PATTERN.fullmatch(word) or word.isdigit():
                 continue
             term = self._term_fn(word)
             if term in self._idf or tx.fold(word) in self._raw_vocab:

@@ -45,6 +45,16 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
+def fold_letters(text: str) -> str:
+    """Lower-case and fold æ/ø/å only (no 'ae'/'oe'/'aa' digraphs)."""
+    return text.lower().translate(_FOLD_TABLE)
+
+
+def word_forms(text: str) -> set[str]:
+    """Each word folded both ways, for matching word beginnings ("pejlemaerker" and "temaer" alike)."""
+    return {form for word in tokens(text) for form in (fold(word), fold_letters(word))}
+
+
 # Words that name the texts themselves; ignored in a question that also names a topic.
 META_WORDS = frozenset(
     fold(w)
@@ -89,23 +99,23 @@ def term(word: str) -> str:
     return fold(_stemmer.stemWord(lemma(word)))
 
 
-def terms(text: str, keep_stop_words: bool = False) -> list[str]:
-    result = []
-    for word in tokens(text):
-        if not keep_stop_words and (word in SEARCH_STOP_WORDS or fold(word) in _FOLDED_STOP):
-            continue
-        result.append(term(word))
-    return result
-
-
 _FOLDED_STOP = frozenset(fold(w) for w in SEARCH_STOP_WORDS)
+
+
+def is_stop(word: str) -> bool:
+    """A word without topic, also when typed without æ/ø/å ("naar", "hvornaar")."""
+    return word in SEARCH_STOP_WORDS or fold(word) in _FOLDED_STOP
+
+
+def terms(text: str, keep_stop_words: bool = False) -> list[str]:
+    return [term(word) for word in tokens(text) if keep_stop_words or not is_stop(word)]
 
 
 def char_ngrams(text: str, sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:
     """Character n-grams of each folded content word (with word boundaries), for compounds and typos."""
     grams: list[str] = []
     for word in tokens(text):
-        if word in SEARCH_STOP_WORDS:
+        if is_stop(word):
             continue
         padded = f"<{fold(word)}>"
         for n in sizes:
