@@ -16,7 +16,7 @@ from bot.knowledge.repository import KnowledgeRepository
 from bot.knowledge.service import knowledge_service
 
 logger = logging.getLogger(__name__)
-MAX_BUTTONS = 4
+MAX_BUTTONS = 6
 
 
 def answerer() -> tuple[Answerer, KnowledgeRepository]:

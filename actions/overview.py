@@ -95,8 +95,7 @@ class ActionShowOverview(Action):
             dispatcher.utter_message(response="utter_overview_fields", source=source(fields), items=_items(fields),
                                      buttons=[button(f) for f in fields])
             return []
-        if _has(words, ASKS_VALUES) or (organisation == "kl" and not _has(words, NETWORK_WORDS)
-                                        and not _has(words, ASKS_THEMES)):
+        if _has(words, ASKS_VALUES) or (organisation == "kl" and not _has(words, NETWORK_WORDS + ASKS_THEMES)):
             values = repo.find(kind="value")
             dispatcher.utter_message(response="utter_overview_values", source=source(values), items=_items(values),
                                      buttons=[button(v) for v in values])

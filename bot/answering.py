@@ -50,6 +50,8 @@ MIN_COVERAGE = 0.34
 MIN_NGRAM = 0.32
 # A second unit this close to the best one makes the best one uncertain.
 CLOSE_RATIO = 0.92
+# An equally complete match in another organisation's text this close makes the question ambiguous.
+RIVAL_RATIO = 0.85
 
 
 @dataclass(frozen=True)
@@ -202,10 +204,12 @@ class Answerer:
         best_unit, best_hit = ranked[0]
 
         if organisation is None and level is None:
+            # Another organisation's unit that covers the question as fully ("innovation" is in both
+            # Kalundborg's and Glostrup's texts) and scores nearly as well: ask which one is meant.
             rivals = [
                 (u, h) for u, h in ranked[1:]
-                if u.organisation_id != best_unit.organisation_id and h.score >= best_hit.score * CLOSE_RATIO
-                and h.coverage >= MIN_COVERAGE and _same_topic(h, best_hit)
+                if u.organisation_id != best_unit.organisation_id and h.score >= best_hit.score * RIVAL_RATIO
+                and h.coverage >= 0.9 and _same_topic(h, best_hit)
             ]
             if rivals:
                 options = [best_unit]
@@ -246,4 +250,4 @@ def _uncertain(decision: Decision) -> bool:
 
 
 def _same_topic(a: Hit, b: Hit) -> bool:
-    return abs(a.coverage - b.coverage) < 0.2
+    return abs(min(a.coverage, 1.0) - min(b.coverage, 1.0)) < 0.1
