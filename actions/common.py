@@ -4,19 +4,42 @@ from __future__ import annotations
 
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answering import Answerer, Decision
 from bot.knowledge.model import Unit
-from bot.knowledge.repository import KnowledgeRepository
+from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable
 from bot.knowledge.service import knowledge_service
 
 logger = logging.getLogger(__name__)
 MAX_BUTTONS = 6
+
+
+class KnowledgeAction(Action, ABC):
+    """An action that reads the knowledge base. If the database cannot be read, the user gets
+    the Danish apology `utter_knowledge_unavailable` instead of silence or a stack trace."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            finder, repo = answerer()
+            return self.respond(dispatcher, tracker, finder, repo)
+        except KnowledgeUnavailable as exc:
+            logger.error("knowledge unavailable in %s: %s", self.name(), exc)
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+            return []
+
+    @abstractmethod
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
+    ) -> list[EventType]: ...
 
 
 def answerer() -> tuple[Answerer, KnowledgeRepository]:

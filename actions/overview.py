@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answer, question_from
-from actions.common import answerer, button, entity_values, first_entity, logger
+from actions.common import KnowledgeAction, button, entity_values, first_entity
 from bot.answering import Answerer
 from bot.knowledge import text as tx
 from bot.knowledge.model import Unit
-from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable
+from bot.knowledge.repository import KnowledgeRepository
 
 # What a listing question asks for, recognised on the folded text (so "pejlemaerker" works too).
 ASKS_FIELDS = ("felt", "felter", "feltet", "felterne")
@@ -32,21 +30,14 @@ def _items(units: list[Unit]) -> str:
     return "\n".join(f"• {u.title}" for u in units)
 
 
-class ActionShowOverview(Action):
+class ActionShowOverview(KnowledgeAction):
     def name(self) -> str:
         return "action_show_overview"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        try:
-            finder, repo = answerer()
-            return self._overview(dispatcher, finder, repo, text, tracker)
-        except KnowledgeUnavailable as exc:
-            logger.error("knowledge unavailable: %s", exc)
-            dispatcher.utter_message(response="utter_knowledge_unavailable")
-            return []
+        return self._overview(dispatcher, finder, repo, tracker.latest_message.get("text") or "", tracker)
 
     def _field(self, finder: Answerer, repo: KnowledgeRepository, text: str, tracker: Tracker) -> Unit | None:
         for value in entity_values(tracker, "field"):
@@ -70,7 +61,7 @@ class ActionShowOverview(Action):
         words = tx.word_forms(text)
         if not _has(words, ASKS_FIELDS + ASKS_PEJLEMAERKER + ASKS_THEMES + ASKS_VALUES + ASKS_OVERVIEW):
             # Not a listing question after all ("hvad beskriver KL's love?"): answer it.
-            return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"))
+            return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"), finder, repo)
         organisation = first_entity(tracker, "organisation") or finder.detect_organisation(text)
         fields = repo.find(kind="field")
 
