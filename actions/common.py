@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
@@ -47,7 +48,8 @@ def answerer() -> tuple[Answerer, KnowledgeRepository]:
     service = knowledge_service()
     index = service.index()
     repo = service.repository
-    return Answerer(index, repo.organisations()), repo
+    home = os.environ.get("HOME_ORGANISATION", "").strip().lower() or None
+    return Answerer(index, repo.organisations(), home=home), repo
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

@@ -80,8 +80,10 @@ def strip_organisation_names(text: str, names: Sequence[str]) -> str:
 
 
 class Answerer:
-    def __init__(self, index: SearchIndex, organisations: Iterable[Organisation]):
+    def __init__(self, index: SearchIndex, organisations: Iterable[Organisation], home: str | None = None):
         self.index = index
+        # A deployment's home organisation: questions naming none are answered from its texts and KL's first.
+        self.home = home
         self.organisation_names: Mapping[str, Sequence[str]] = {
             o.id: (o.name, o.full_name, *o.synonyms) for o in organisations
         }
@@ -152,9 +154,16 @@ class Answerer:
 
     def _decide(self, question: Question) -> Decision:
         organisation = question.organisation or self.detect_organisation(question.text)
+        if organisation is None and self.home:
+            first = self._decide_within(question, (self.home, "kl"))
+            if first.kind == "answer":
+                return first
+        return self._decide_within(question, organisation)
+
+    def _decide_within(self, question: Question, organisation: str | tuple[str, ...] | None) -> Decision:
         level = question.level if question.level is not None else tx.parse_level(question.text)
-        question = Question(question.text, question.intent, organisation, level, question.principles,
-                            question.fields, question.network_themes)
+        question = Question(question.text, question.intent, organisation if isinstance(organisation, str) else None,
+                            level, question.principles, question.fields, question.network_themes)
 
         # Entities the NLU mapped to a unit id (via generated synonyms) make that unit more likely;
         # they don't overrule the search, since a name can be part of a longer question.

@@ -43,6 +43,22 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Check, load atomically, regenerate the NLU data and say whether the model must be retrained."""
+    from bot.nlu_generate import GENERATED_DIR, generate
+
+    status = cmd_load(args)
+    if status != 0:
+        return status
+    written = generate(Path(args.dir), Path(args.nlu_dir) if args.nlu_dir else GENERATED_DIR)
+    if written:
+        print("Navne eller synonymer er ændret (" + ", ".join(p.name for p in written) + "). Svarene er live nu; "
+              "kør `make train`, så sprogmodellen også genkender de nye navne.")
+    else:
+        print("Ingen nye navne eller synonymer: ingen ny træning nødvendig. Ændringen er live i den kørende bot.")
+    return 0
+
+
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -99,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--no-embeddings", dest="embeddings", action="store_false",
                       help="indlæs uden semantiske vektorer")
     load.set_defaults(func=cmd_load)
+    publish = knowledge.add_parser(
+        "publish", help="tjek, indlæs i én transaktion, generér NLU-data og sig om der skal trænes igen")
+    publish.add_argument("--dir", default=str(KNOWLEDGE_DIR))
+    publish.add_argument("--db", help="database-URL (standard: KNOWLEDGE_DB_URL eller var/knowledge.db)")
+    publish.add_argument("--no-embeddings", dest="embeddings", action="store_false")
+    publish.add_argument("--nlu-dir", help="hvor NLU-data genereres (standard: nlu/generated)")
+    publish.set_defaults(func=cmd_publish)
 
     nlu = sub.add_parser("nlu", help="NLU-data").add_subparsers(dest="action", required=True)
     gen = nlu.add_parser("generate", help="generér nlu/generated/ fra vidensfilerne")

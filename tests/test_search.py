@@ -67,6 +67,17 @@ def test_named_organisation_resolves_the_ambiguity(answerer: Answerer) -> None:
     assert decision.kind == "answer" and decision.unit.organisation_id == "glostrup"
 
 
+def test_home_organisation_is_answered_first(service: KnowledgeService) -> None:
+    home = Answerer(service.index(), service.repository.organisations(), home="glostrup")
+    decision = home.decide(Question("Hvad siger de om innovation?", "ask_principle"))
+    assert decision.kind == "answer" and decision.unit.organisation_id == "glostrup"
+    # Other organisations stay reachable by name, and by topics only they have.
+    named = home.decide(Question("Hvad siger Kalundborg om innovation?", "ask_principle"))
+    assert named.unit.organisation_id == "kalundborg"
+    only_there = home.decide(Question("hvad betyder evidensbaseret opgaveløsning", "ask_principle"))
+    assert only_there.unit.id == "kalundborg.drift.evidensbaseret-opgaveloesning"
+
+
 @pytest.mark.parametrize("text", ["Kan du bestille frokost?", "hvordan bliver vejret i morgen",
                                   "hvordan nulstiller jeg min adgangskode", "hvornår får jeg løn"])
 def test_out_of_scope_finds_nothing(answerer: Answerer, text: str) -> None:

@@ -179,7 +179,7 @@ class SearchIndex:
     def search(
         self,
         query: str,
-        organisation: str | None = None,
+        organisation: str | Sequence[str] | None = None,
         kinds: Sequence[str] | None = None,
         level: int | None = None,
         boost_kinds: dict[str, float] | None = None,
@@ -234,10 +234,11 @@ class SearchIndex:
             mean, top = float(np.mean(sem_scores)), float(np.max(sem_scores))
             sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0)
         o = self.options
+        allowed_orgs = {organisation} if isinstance(organisation, str) else set(organisation or ())
         hits = []
         for index, bm25, coverage, gram, name in raw:
             unit = self._docs[index].unit
-            if organisation and unit.organisation_id != organisation:
+            if organisation and unit.organisation_id not in allowed_orgs:
                 continue
             if kinds and unit.kind not in kinds:
                 continue

@@ -1,0 +1,77 @@
+"""Publishing a knowledge change: checked, loaded atomically, live in a running service, retrain advice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.knowledge import service as service_module
+from bot.knowledge.db import make_engine
+from bot.knowledge.repository import SqlKnowledgeRepository
+from bot.knowledge.service import KnowledgeService
+from bot.nlu_generate import GENERATED_DIR
+from tests.conftest import KNOWLEDGE_DIR
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> tuple[Path, Path, str]:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    generated = tmp_path / "generated"
+    shutil.copytree(GENERATED_DIR, generated)
+    return knowledge, generated, f"sqlite:///{tmp_path / 'k.db'}"
+
+
+def publish(knowledge: Path, generated: Path, url: str) -> int:
+    return main(["knowledge", "publish", "--dir", str(knowledge), "--db", url, "--nlu-dir", str(generated),
+                 "--no-embeddings"])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_publish_new_synonym_asks_for_training(workspace, capsys) -> None:
+    knowledge, generated, url = workspace
+    assert publish(knowledge, generated, url) == 0
+    assert "ingen ny træning" in capsys.readouterr().out
+
+    edit(knowledge / "kalundborg-ledelses-og-styringsgrundlag.yml",
+         "synonyms: [økonomistyring, økonomi,", "synonyms: [budgetstyring, økonomistyring, økonomi,")
+    assert publish(knowledge, generated, url) == 0
+    out = capsys.readouterr().out
+    assert "make train" in out and "synonyms.yml" in out
+    assert "- budgetstyring" in (generated / "lookups.yml").read_text(encoding="utf-8")
+    unit = SqlKnowledgeRepository(make_engine(url)).get("kalundborg.drift.oekonomistyring")
+    assert unit is not None and "budgetstyring" in unit.synonyms
+
+
+def test_broken_file_keeps_the_live_content(workspace, capsys) -> None:
+    knowledge, generated, url = workspace
+    assert publish(knowledge, generated, url) == 0
+    repo = SqlKnowledgeRepository(make_engine(url))
+    version = repo.version()
+    edit(knowledge / "glostrup-ledelsesgrundlag.yml", "kind: theme\n", "kind: tema\n")
+    assert publish(knowledge, generated, url) == 1
+    err = capsys.readouterr().err
+    assert "glostrup-ledelsesgrundlag.yml:" in err and "ukendt kind 'tema'" in err and "Intet er ændret" in err
+    assert repo.version() == version and repo.get("glostrup.rollen") is not None
+
+
+def test_changed_text_is_live_in_a_running_service(workspace, monkeypatch) -> None:
+    knowledge, generated, url = workspace
+    assert publish(knowledge, generated, url) == 0
+    monkeypatch.setattr(service_module, "VERSION_CHECK_SECONDS", 0.0)
+    service = KnowledgeService(SqlKnowledgeRepository(make_engine(url)))
+    assert service.index().search("hjælp-til-selvhjælp", limit=1)[0].unit.id.startswith(
+        "kalundborg.styrker.ressourceopbyggende")
+    # HR adds a keyword; the running service finds the unit by it without a restart or retraining.
+    edit(knowledge / "kalundborg-ledelses-og-styringsgrundlag.yml",
+         "synonyms: [fællesskaber, stærke fællesskaber,", "synonyms: [foreningsliv, fællesskaber, stærke fællesskaber,")
+    assert publish(knowledge, generated, url) == 0
+    assert service.index().search("foreningsliv", limit=1)[0].unit.id == "kalundborg.styrker.staerke-faellesskaber"
