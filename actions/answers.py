@@ -36,7 +36,7 @@ def answer(
 ) -> list[EventType]:
     """Search-backed answer to ``question``, with the previous question as context for follow-ups."""
     decision = finder.decide(question, context=tracker.get_slot("last_query"))
-    return utter_decision(dispatcher, decision, repo, question.text, question.intent)
+    return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -66,4 +66,4 @@ class ActionShowUnit(KnowledgeAction):
             dispatcher.utter_message(response="utter_no_match")
             return []
         utter_unit(dispatcher, unit, repo)
-        return answered(unit, None, None)
+        return answered(unit, None, None, finder.index.version)

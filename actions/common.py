@@ -154,23 +154,30 @@ def utter_unit(dispatcher: CollectingDispatcher, unit: Unit, repo: KnowledgeRepo
         page=unit.page or "",
         buttons=next_step_buttons(unit, repo),
     )
+    dispatcher.utter_message(response="utter_ask_feedback")
 
 
-def answered(unit: Unit, query: str | None, intent: str | None) -> list[EventType]:
-    events: list[EventType] = [SlotSet("last_unit", unit.id)]
+def answered(unit: Unit, query: str | None, intent: str | None, version: str) -> list[EventType]:
+    """Slots after a knowledge answer: what was answered, for which question, from which knowledge version."""
+    events: list[EventType] = [SlotSet("last_unit", unit.id), SlotSet("knowledge_version", version)]
     if query is not None:
         events += [SlotSet("last_query", query), SlotSet("last_intent", intent)]
     return events
 
 
 def utter_decision(
-    dispatcher: CollectingDispatcher, decision: Decision, repo: KnowledgeRepository, query: str, intent: str | None
+    dispatcher: CollectingDispatcher,
+    decision: Decision,
+    repo: KnowledgeRepository,
+    query: str,
+    intent: str | None,
+    version: str,
 ) -> list[EventType]:
     """Turn a Decision into messages and slot events."""
     remember = [SlotSet("last_query", query), SlotSet("last_intent", intent)]
     if decision.kind == "answer" and decision.unit is not None:
         utter_unit(dispatcher, decision.unit, repo)
-        return answered(decision.unit, query, intent)
+        return answered(decision.unit, query, intent, version)
     if decision.kind == "choose":
         options = "\n".join(f"• {u.title} ({org_name(repo, u.organisation_id)})" for u in decision.options)
         dispatcher.utter_message(

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, button, org_name, utter_decision
+from actions.common import KnowledgeAction, utter_decision
 from bot.answering import Answerer, Decision, Question
 from bot.knowledge.model import Unit
 from bot.knowledge.repository import KnowledgeRepository
@@ -32,28 +32,4 @@ class ActionFallbackSearch(KnowledgeAction):
                 if hit.unit.id not in {u.id for u in options}:
                     options.append(hit.unit)
             decision = Decision("suggest", options=tuple(options[:3]), hits=decision.hits)
-        return utter_decision(dispatcher, decision, repo, text, None)
-
-
-class ActionNegativeFeedback(KnowledgeAction):
-    """'Det var ikke det, jeg spurgte om': apologise and offer the next best matches of the last question."""
-
-    def name(self) -> str:
-        return "action_negative_feedback"
-
-    def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
-    ) -> list[EventType]:
-        last_query = tracker.get_slot("last_query")
-        last_unit = tracker.get_slot("last_unit")
-        if last_query:
-            hits = finder.index.search(last_query, limit=6)
-            options = [h.unit for h in hits if h.unit.id != last_unit and h.coverage > 0][:3]
-            if options:
-                dispatcher.utter_message(
-                    response="utter_feedback_alternatives",
-                    buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in options],
-                )
-                return []
-        dispatcher.utter_message(response="utter_feedback_sorry")
-        return []
+        return utter_decision(dispatcher, decision, repo, text, None, finder.index.version)

@@ -40,12 +40,12 @@ class ActionFollowUp(KnowledgeAction):
             target = repo.level_description(pejlemaerke_id or "", level)
             if target is not None:
                 utter_unit(dispatcher, target, repo)
-                return answered(target, last_query, last_intent)
+                return answered(target, last_query, last_intent, finder.index.version)
 
         # "hvad med Glostrup?": the previous question, asked of that organisation.
         if organisation is not None and last_query and not question.principles:
             again = Question(last_query, last_intent, organisation, level)
-            return utter_decision(dispatcher, finder.decide(again), repo, last_query, last_intent)
+            return utter_decision(dispatcher, finder.decide(again), repo, last_query, last_intent, finder.index.version)
 
         # "hvad med innovation?": a new topic, asked the way the previous question was.
         intent = last_intent or "ask_principle"
@@ -53,4 +53,5 @@ class ActionFollowUp(KnowledgeAction):
             level = last.level
         new = Question(question.text, intent, organisation, level, question.principles,
                        question.fields, question.network_themes)
-        return utter_decision(dispatcher, finder.decide(new, context=last_query), repo, question.text, intent)
+        decision = finder.decide(new, context=last_query)
+        return utter_decision(dispatcher, decision, repo, question.text, intent, finder.index.version)

@@ -97,12 +97,14 @@ def make_tracker() -> Callable[..., Any]:
         entities: list[dict[str, Any]] | None = None,
         slots: dict[str, Any] | None = None,
         sender: str = "test-user",
+        channel: str = "rest",
     ) -> Tracker:
         latest = {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
             "entities": entities or [],
         }
-        return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
+        events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
+        return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
     return _make

@@ -13,13 +13,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerQuestion, ActionShowUnit
-from actions.fallback import ActionFallbackSearch, ActionNegativeFeedback
+from actions.fallback import ActionFallbackSearch
+from actions.feedback import ActionFeedbackPositive, ActionNegativeFeedback
 from actions.followup import ActionFollowUp
 from actions.overview import ActionShowOverview
 from tests.conftest import ROOT
 
 ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionFallbackSearch,
-                  ActionNegativeFeedback]
+                  ActionNegativeFeedback, ActionFeedbackPositive]
 
 
 def run(action: Any, tracker: Any, domain: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
@@ -54,13 +55,14 @@ class TestAnswers:
                                [{"entity": "level", "value": "2"}])
         dispatcher, events = run(ActionAnswerQuestion(), tracker, domain)
         unit = repository.get("kalundborg.drift.sikker-drift.niveau-2")
-        assert [m["response"] for m in dispatcher.messages] == ["utter_knowledge_answer"]
+        assert [m["response"] for m in dispatcher.messages] == ["utter_knowledge_answer", "utter_ask_feedback"]
         text = rendered(dispatcher, domain)[0]
         assert unit.text in text
         assert "Kilde: Kalundborg Kommunes ledelses- og styringsgrundlag · Vi holder styr på driften" in text
         titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
         assert "Niveau 1" in titles
         assert SlotSet("last_unit", unit.id) in events
+        assert SlotSet("knowledge_version", repository.version()) in events
 
     def test_principle_question_offers_both_levels(self, make_tracker, domain, repository):
         dispatcher, _events = run(ActionAnswerQuestion(), make_tracker("hvad betyder evidensbaseret", "ask_principle"),

@@ -1,0 +1,73 @@
+"""Feedback on an answer ("Hjalp svaret?" buttons or free text), stored with question, unit and channel."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import KnowledgeAction, button, org_name
+from bot.answering import Answerer
+from bot.insights.feedback import Feedback, feedback_repository
+from bot.knowledge.repository import KnowledgeRepository
+
+logger = logging.getLogger(__name__)
+
+
+def record_feedback(tracker: Tracker, helpful: bool) -> None:
+    """Store the feedback; a storage error is logged and never keeps the user from an answer."""
+    text = tracker.latest_message.get("text") or ""
+    comment = None if text.startswith("/") else text  # a button payload is not a comment
+    try:
+        feedback_repository().record(Feedback(
+            created_at=datetime.now(timezone.utc),
+            sender_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            question=tracker.get_slot("last_query"),
+            unit_id=tracker.get_slot("last_unit"),
+            knowledge_version=tracker.get_slot("knowledge_version"),
+            helpful=helpful,
+            comment=comment,
+        ))
+    except Exception:
+        logger.exception("could not store feedback")
+
+
+class ActionFeedbackPositive(KnowledgeAction):
+    def name(self) -> str:
+        return "action_feedback_positive"
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
+    ) -> list[EventType]:
+        record_feedback(tracker, helpful=True)
+        dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionNegativeFeedback(KnowledgeAction):
+    """'Det var ikke det, jeg spurgte om': store it, apologise and offer the next best matches."""
+
+    def name(self) -> str:
+        return "action_negative_feedback"
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
+    ) -> list[EventType]:
+        record_feedback(tracker, helpful=False)
+        last_query = tracker.get_slot("last_query")
+        last_unit = tracker.get_slot("last_unit")
+        if last_query:
+            hits = finder.index.search(last_query, limit=6)
+            options = [h.unit for h in hits if h.unit.id != last_unit and h.coverage > 0][:3]
+            if options:
+                dispatcher.utter_message(
+                    response="utter_feedback_alternatives",
+                    buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in options],
+                )
+                return []
+        dispatcher.utter_message(response="utter_feedback_sorry")
+        return []

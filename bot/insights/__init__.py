@@ -1,0 +1,1 @@
+"""What leaders ask and how the bot did: feedback, privacy masking, reports."""

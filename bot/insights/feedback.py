@@ -1,0 +1,73 @@
+"""Store and read leaders' feedback on answers (actions use this, never SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+
+from bot.insights import tables as t
+from bot.privacy import mask
+
+
+@dataclass(frozen=True)
+class Feedback:
+    created_at: datetime
+    sender_id: str
+    channel: str
+    question: str | None
+    unit_id: str | None
+    knowledge_version: str | None
+    helpful: bool
+    comment: str | None = None
+
+
+class FeedbackRepository:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._ready = False
+
+    def _ensure_table(self) -> None:
+        if not self._ready:
+            t.metadata.create_all(self._engine)
+            self._ready = True
+
+    def record(self, feedback: Feedback) -> None:
+        """Store one piece of feedback; question and comment are masked before they are written."""
+        self._ensure_table()
+        with self._engine.begin() as conn:
+            conn.execute(insert(t.feedback).values(
+                created_at=feedback.created_at, sender_id=feedback.sender_id, channel=feedback.channel,
+                question=mask(feedback.question), unit_id=feedback.unit_id,
+                knowledge_version=feedback.knowledge_version, helpful=feedback.helpful,
+                comment=mask(feedback.comment),
+            ))
+
+    def between(self, start: datetime, end: datetime) -> list[Feedback]:
+        self._ensure_table()
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(t.feedback).where(t.feedback.c.created_at >= start, t.feedback.c.created_at < end)
+                .order_by(t.feedback.c.created_at)
+            ).all()
+        return [Feedback(_aware(r.created_at), r.sender_id, r.channel, r.question, r.unit_id, r.knowledge_version,
+                         bool(r.helpful), r.comment) for r in rows]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def feedback_repository() -> FeedbackRepository:
+    """Feedback lives in the knowledge database (KNOWLEDGE_DB_URL), in its own table."""
+    from bot.knowledge.db import database_url, engine_for
+
+    url = database_url()
+    if url not in _repositories:
+        _repositories[url] = FeedbackRepository(engine_for(url))
+    return _repositories[url]
+
+
+_repositories: dict[str, FeedbackRepository] = {}

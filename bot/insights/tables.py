@@ -1,0 +1,21 @@
+"""Tables for feedback, next to the knowledge tables (same database, never replaced by a knowledge load)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("question", Text),                 # the question the answer was for (masked)
+    Column("unit_id", String(200)),           # the knowledge unit that was answered
+    Column("knowledge_version", String(64)),  # the knowledge version the answer came from
+    Column("helpful", Boolean, nullable=False),
+    Column("comment", Text),                  # free text such as "det var ikke det jeg spurgte om" (masked)
+)
