@@ -101,6 +101,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.insights.purge import parse_age, purge
+    from bot.knowledge.db import database_url, make_engine
+    from bot.tracker_store import tracker_db_url
+
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    result = purge(make_engine(tracker_db_url()), make_engine(database_url()), age)
+    print(f"Slettet: {result.events} samtalehændelser og {result.feedback} tilbagemeldinger "
+          f"ældre end {args.older_than}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lederassistentens værktøjer")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = spacy_cmd.add_parser("build", help="byg den offline danske pipeline (blank da + lemmaer)")
     build.add_argument("--target")
     build.set_defaults(func=cmd_spacy_build)
+
+    privacy = sub.add_parser("privacy", help="persondata").add_subparsers(dest="action", required=True)
+    purge_cmd = privacy.add_parser("purge", help="slet samtaler og tilbagemeldinger ældre end en periode")
+    purge_cmd.add_argument("--older-than", required=True, help="fx 90d, 12w eller 6m")
+    purge_cmd.set_defaults(func=cmd_purge)
 
     search = sub.add_parser("search", help="søg i den indlæste viden")
     search.add_argument("query")

@@ -59,3 +59,34 @@ def test_tracker_store_writes_masked_user_messages(tmp_path: Path, monkeypatch: 
     assert user["parse_data"]["text"] == user["text"] and user["input_channel"] == "rest"
     # The conversation itself (in memory) still has the original text; only storage is masked.
     assert tracker.latest_message.text == text
+
+
+def test_purge_deletes_only_old_conversations_and_feedback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from bot.insights.feedback import Feedback, FeedbackRepository
+    from bot.insights.purge import parse_age, purge
+    from bot.knowledge.db import make_engine
+
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    now = datetime.now(timezone.utc)
+    old, new = (now - timedelta(days=100)).timestamp(), (now - timedelta(days=5)).timestamp()
+    monkeypatch.setenv("TRACKER_DB_URL", tracker_url)
+    store = MaskingSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")))
+    for sender, stamp in (("gammel", old), ("ny", new)):
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, [
+            UserUttered("hvad er rotation?", {"name": "ask_principle", "confidence": 0.9}, timestamp=stamp),
+        ])))
+    feedback_engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    repo = FeedbackRepository(feedback_engine)
+    for sender, when in (("gammel", now - timedelta(days=100)), ("ny", now - timedelta(days=5))):
+        repo.record(Feedback(when, sender, "rest", "spørgsmål", "netvaerk.gryden.rotation", "v1", True))
+
+    result = purge(make_engine(tracker_url), feedback_engine, parse_age("90d"), now=now)
+    assert result.events == 1 and result.feedback == 1
+    with sa.create_engine(tracker_url).connect() as conn:
+        assert [r[0] for r in conn.execute(sa.text("SELECT sender_id FROM events"))] == ["ny"]
+    assert [f.sender_id for f in repo.between(now - timedelta(days=365), now)] == ["ny"]
+    with pytest.raises(ValueError):
+        parse_age("tre måneder")

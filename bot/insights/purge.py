@@ -1,0 +1,42 @@
+"""Delete conversations and feedback older than a retention period (`python -m bot privacy purge`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.insights import tables as t
+
+EVENTS = sa.table("events", sa.column("timestamp", sa.Float), sa.column("sender_id", sa.String))
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    events: int
+    feedback: int
+
+
+def parse_age(text: str) -> timedelta:
+    """'90d', '12w' or '6m' (months of 30 days)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dwm])\s*", text)
+    if not match:
+        raise ValueError(f"ukendt periode '{text}': brug fx 90d, 12w eller 6m")
+    number, unit = int(match.group(1)), match.group(2)
+    return timedelta(days=number * {"d": 1, "w": 7, "m": 30}[unit])
+
+
+def purge(tracker_engine: Engine, feedback_engine: Engine, older_than: timedelta,
+          now: datetime | None = None) -> PurgeResult:
+    cutoff = (now or datetime.now(timezone.utc)) - older_than
+    events = 0
+    if sa.inspect(tracker_engine).has_table("events"):
+        with tracker_engine.begin() as conn:
+            events = conn.execute(sa.delete(EVENTS).where(EVENTS.c.timestamp < cutoff.timestamp())).rowcount
+    t.metadata.create_all(feedback_engine)
+    with feedback_engine.begin() as conn:
+        feedback = conn.execute(sa.delete(t.feedback).where(t.feedback.c.created_at < cutoff)).rowcount
+    return PurgeResult(events or 0, feedback or 0)
