@@ -25,7 +25,7 @@ KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
 NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
 TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
 
-.PHONY: help install run train knowledge nlu test lint typecheck unit validate rasa-test eval bench clean
+.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean
 
 help:
 	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
@@ -57,6 +57,11 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	@touch $@
 
 train: $(MODEL)
+
+# Switch the running Rasa server (make run) to the newly trained model, without a restart.
+reload-model: $(MODEL)
+	curl -fsS -X PUT localhost:$${RASA_PORT:-5005}/model -H 'Content-Type: application/json' \
+	  -d '{"model_file": "$(CURDIR)/$(MODEL)"}' && echo "Rasa bruger nu $(MODEL)."
 
 run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
 	scripts/run.sh
