@@ -13,7 +13,7 @@ from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from sqlalchemy.engine import make_url
 
 from bot.privacy import mask
@@ -26,7 +26,12 @@ def tracker_db_url() -> str:
 
 
 def masked_event(event: Event) -> Event:
-    """A copy of a user message with CPR numbers, e-mail addresses and phone numbers masked."""
+    """A copy of a user message (or of a slot holding user text, such as last_query) with CPR numbers,
+    e-mail addresses and phone numbers masked."""
+    if isinstance(event, SlotSet):
+        if isinstance(event.value, str) and mask(event.value) != event.value:
+            return SlotSet(event.key, mask(event.value), event.timestamp, event.metadata)
+        return event
     if not isinstance(event, UserUttered):
         return event
     data = event.as_dict()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import mask
@@ -45,6 +45,7 @@ def test_tracker_store_writes_masked_user_messages(tmp_path: Path, monkeypatch: 
     tracker = DialogueStateTracker.from_events("leder", [
         ActionExecuted("action_listen"),
         UserUttered(text, {"name": "ask_principle", "confidence": 0.9}, [], {"text": text}, input_channel="rest"),
+        SlotSet("last_query", text),
         BotUttered("Rotation (KL) …"),
     ])
     import asyncio
@@ -57,6 +58,8 @@ def test_tracker_store_writes_masked_user_messages(tmp_path: Path, monkeypatch: 
     user = json.loads(next(data for kind, data in rows if kind == "user"))
     assert user["text"] == "jeg hedder Anne, cpr [CPR], mail [E-MAIL], tlf [TELEFON] - hvad er rotation?"
     assert user["parse_data"]["text"] == user["text"] and user["input_channel"] == "rest"
+    slot = json.loads(next(data for kind, data in rows if kind == "slot"))
+    assert slot["name"] == "last_query" and slot["value"] == user["text"]
     # The conversation itself (in memory) still has the original text; only storage is masked.
     assert tracker.latest_message.text == text
 
