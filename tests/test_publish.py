@@ -73,5 +73,11 @@ def test_changed_text_is_live_in_a_running_service(workspace, monkeypatch) -> No
     # HR adds a keyword; the running service finds the unit by it without a restart or retraining.
     edit(knowledge / "kalundborg-ledelses-og-styringsgrundlag.yml",
          "synonyms: [fællesskaber, stærke fællesskaber,", "synonyms: [foreningsliv, fællesskaber, stærke fællesskaber,")
+    # … and a new unit is found by search before any retraining.
+    path = knowledge / "kl-organisation.yml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "\n  - id: kl.org.testenhed\n    kind: fact\n    title: Kantineordning\n"
+        "    text: Kantinen holder åbent for alle medarbejdere.\n"), encoding="utf-8")
     assert publish(knowledge, generated, url) == 0
     assert service.index().search("foreningsliv", limit=1)[0].unit.id == "kalundborg.styrker.staerke-faellesskaber"
+    assert service.index().search("kantinen", limit=1)[0].unit.id == "kl.org.testenhed"
