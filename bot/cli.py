@@ -103,8 +103,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     from bot.insights.purge import parse_age, purge
+    from bot.insights.tables import tracker_db_url
     from bot.knowledge.db import database_url, make_engine
-    from bot.tracker_store import tracker_db_url
 
     try:
         age = parse_age(args.older_than)
@@ -114,6 +114,27 @@ def cmd_purge(args: argparse.Namespace) -> int:
     result = purge(make_engine(tracker_db_url()), make_engine(database_url()), age)
     print(f"Slettet: {result.events} samtalehændelser og {result.feedback} tilbagemeldinger "
           f"ældre end {args.older_than}.")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.insights.report import build_report, parse_moment
+    from bot.insights.tables import tracker_db_url
+
+    try:
+        end = parse_moment(args.until) if args.until else datetime.now(timezone.utc)
+        start = parse_moment(args.since) if args.since else end - timedelta(days=30)
+    except ValueError as error:
+        print(f"Ugyldig dato: {error} (brug fx 2026-11-01)", file=sys.stderr)
+        return 2
+    if start >= end:
+        print("--since skal ligge før --until.", file=sys.stderr)
+        return 2
+    report, questions = build_report(tracker_db_url(), start, end, Path(args.out))
+    print(f"Rapport skrevet: {report}")
+    print(f"Spørgsmål (CSV): {questions}")
     return 0
 
 
@@ -159,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=8)
     search.set_defaults(func=cmd_search)
+
+    report = sub.add_parser("report", help="HR-rapport over spørgsmål, svar og tilbagemeldinger (HTML + CSV)")
+    report.add_argument("--since", help="fra og med dato/tid, UTC (standard: 30 dage før --until)")
+    report.add_argument("--until", help="til (ikke med) dato/tid, UTC (standard: nu)")
+    report.add_argument("--out", default="results/report", help="mappe til report.html og questions.csv")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -6,7 +6,6 @@ Configured in endpoints.yml (`type: bot.tracker_store.MaskingSQLTrackerStore`); 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from sqlalchemy.engine import make_url
 
+from bot.insights.tables import tracker_db_url
 from bot.privacy import mask
-
-DEFAULT_TRACKER_DB = Path(__file__).resolve().parents[1] / "var" / "tracker.db"
-
-
-def tracker_db_url() -> str:
-    return os.environ.get("TRACKER_DB_URL", "").strip() or f"sqlite:///{DEFAULT_TRACKER_DB}"
 
 
 def masked_event(event: Event) -> Event:
