@@ -111,7 +111,7 @@ class Answerer:
         return unit
 
     def _children(self, unit_id: str) -> list[Unit]:
-        return [u for u in self.index._by_id.values() if u.parent_id == unit_id]
+        return self.index.children(unit_id)
 
     def _prefer(self, unit: Unit, question: Question, explain: bool = False) -> Unit:
         """Map a hit to the unit a leader most likely wants."""

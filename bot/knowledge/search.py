@@ -100,6 +100,10 @@ class SearchIndex:
         self.version = snapshot.version
         self.options = options
         self._by_id = {u.id: u for u in snapshot.units}
+        self._children: dict[str, list[Unit]] = defaultdict(list)
+        for u in snapshot.units:
+            if u.parent_id:
+                self._children[u.parent_id].append(u)
         self._embed_query = embed_query if (options.semantic and snapshot.embeddings) else None
         self._docs: list[_Doc] = []
         df: Counter[str] = Counter()
@@ -271,9 +275,6 @@ class SearchIndex:
     def unit(self, unit_id: str) -> Unit | None:
         return self._by_id.get(unit_id)
 
+    def children(self, unit_id: str) -> list[Unit]:
+        return list(self._children.get(unit_id, ()))
 
-def group_by_parent(hits: list[Hit]) -> dict[str | None, list[Hit]]:
-    grouped: dict[str | None, list[Hit]] = defaultdict(list)
-    for hit in hits:
-        grouped[hit.unit.parent_id].append(hit)
-    return grouped
