@@ -93,3 +93,23 @@ def test_purge_deletes_only_old_conversations_and_feedback(tmp_path: Path, monke
     assert [f.sender_id for f in repo.between(now - timedelta(days=365), now)] == ["ny"]
     with pytest.raises(ValueError):
         parse_age("tre måneder")
+
+
+def test_tracker_store_on_postgresql(pg_engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same masking tracker store runs on PostgreSQL (TRACKER_DB_URL), as in production."""
+    import asyncio
+
+    from tests.conftest import PG_URL
+
+    monkeypatch.setenv("TRACKER_DB_URL", PG_URL)
+    store = MaskingSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")))
+    sender = "pg-leder"
+    with pg_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+    text = "ring til mig på 12345678 om rotation"
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, [
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"name": "ask_principle", "confidence": 0.9}, [], {"text": text}, input_channel="rest"),
+    ])))
+    restored = asyncio.run(store.retrieve(sender))
+    assert restored is not None and restored.latest_message.text == "ring til mig på [TELEFON] om rotation"
