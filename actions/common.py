@@ -49,7 +49,7 @@ def answerer() -> tuple[Answerer, KnowledgeRepository]:
     index = service.index()
     repo = service.repository
     home = os.environ.get("HOME_ORGANISATION", "").strip().lower() or None
-    return Answerer(index, repo.organisations(), home=home), repo
+    return Answerer(index, index.organisations, home=home), repo
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

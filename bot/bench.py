@@ -27,7 +27,7 @@ def main() -> int:
     start = time.perf_counter()
     index = SearchIndex(snapshot, embed_query=embed)
     build_ms = (time.perf_counter() - start) * 1000
-    answerer = Answerer(index, snapshot.organisations)
+    answerer = Answerer(index, index.organisations)
     answerer.decide(Question("opvarmning"))  # load the lemmatizer and the embedding model
 
     timings = []

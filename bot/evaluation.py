@@ -173,7 +173,7 @@ def ablation(cases: list[Case]) -> dict[str, float]:
     result = {}
     for label, options in variants.items():
         index = SearchIndex(snapshot, options, embeddings.embed_query if embeddings.available() else None)
-        answerer = Answerer(index, snapshot.organisations)
+        answerer = Answerer(index, index.organisations)
         ok = 0
         for case in single:
             decision = answerer.decide(Question(case.turns[0], INTENT_OF.get(case.category, "ask_principle")))

@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -99,12 +100,16 @@ class SearchIndex:
     ):
         self.version = snapshot.version
         self.options = options
+        self.organisations = snapshot.organisations
         self._by_id = {u.id: u for u in snapshot.units}
         self._children: dict[str, list[Unit]] = defaultdict(list)
         for u in snapshot.units:
             if u.parent_id:
                 self._children[u.parent_id].append(u)
-        self._embed_query = embed_query if (options.semantic and snapshot.embeddings) else None
+        # A turn may search the same text more than once (home organisation first, then all): embed it once.
+        self._embed_query = (
+            lru_cache(maxsize=32)(embed_query) if (embed_query and options.semantic and snapshot.embeddings) else None
+        )
         self._docs: list[_Doc] = []
         df: Counter[str] = Counter()
         gram_df: Counter[str] = Counter()
