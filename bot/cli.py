@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot knowledge check|load``, ``nlu generate``, ``spacy build``, ``search``."""
+"""Command line: ``python -m bot knowledge …``, ``nlu generate``, ``spacy build``, ``search``, ``report``,
+``privacy purge``, ``channels credentials`` and the channel tools (``telegram``, ``teams``, ``widget``)."""
 
 from __future__ import annotations
 
@@ -138,6 +139,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_channels_credentials(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.channels.credentials import write_credentials
+
+    settings = write_credentials(Path(args.template), Path(args.out), os.environ)
+    print(settings.summary())
+    return 0
+
+
+# Channel tools live beside their channel; their arguments are passed on unparsed.
+CHANNEL_TOOLS = {
+    "telegram": ("bot.channels.telegram_cli", "Telegram: registrér/slet webhook, polling"),
+    "teams": ("bot.channels.teams_cli", "Microsoft Teams: byg app-pakken"),
+    "widget": ("bot.widget_demo", "web-chat: demo-intranetside"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lederassistentens værktøjer")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,9 +205,26 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--until", help="til (ikke med) dato/tid, UTC (standard: nu)")
     report.add_argument("--out", default="results/report", help="mappe til report.html og questions.csv")
     report.set_defaults(func=cmd_report)
+
+    channels = sub.add_parser("channels", help="kanaler").add_subparsers(dest="action", required=True)
+    creds = channels.add_parser(
+        "credentials", help="skriv Rasas credentials-fil med de kanaler, hvis indstillinger er sat i miljøet")
+    creds.add_argument("--template", default="credentials.yml")
+    creds.add_argument("--out", default="var/credentials.yml")
+    creds.set_defaults(func=cmd_channels_credentials)
+
+    for name, (_module, text) in CHANNEL_TOOLS.items():
+        tool = sub.add_parser(name, help=text, add_help=False)
+        tool.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in CHANNEL_TOOLS:
+        import importlib
+
+        tool = importlib.import_module(CHANNEL_TOOLS[argv[0]][0])
+        return int(tool.main(argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args))

@@ -6,9 +6,14 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
-LOGDIR=var/log
+LOGDIR=${LOGDIR:-var/log}
 mkdir -p "$LOGDIR"
 MODEL=${MODEL:-models/lederassistent.tar.gz}
+PIDFILE=${PIDFILE:-var/run.pids}
+CREDENTIALS=${CREDENTIALS:-var/credentials.yml}
+
+# Only the channels whose settings are in the environment (credentials.yml is the template).
+CHANNELS=$("$VENV/bin/python" -m bot channels credentials --template credentials.yml --out "$CREDENTIALS")
 
 pids=()
 stop() {
@@ -30,14 +35,14 @@ wait_for() {  # url, name, seconds
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
 pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml >"$LOGDIR/rasa.log" 2>&1 &
+  --endpoints endpoints.yml --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
 pids+=($!)
-echo "${pids[*]}" > var/run.pids
+echo "${pids[*]}" > "$PIDFILE"
 
 if [ "${1:-}" = "--background" ]; then
   wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120
   wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240
-  echo "Running: Rasa http://localhost:$RASA_PORT (pids ${pids[*]}; stop with: kill \$(cat var/run.pids))"
+  echo "Running: Rasa http://localhost:$RASA_PORT (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
   exit 0
 fi
 
@@ -49,7 +54,7 @@ cat <<MSG
 
   Lederassistenten kører.
   REST:     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"demo","message":"Hvad forventes af en niveau 2 leder om økonomistyring?"}'
-  Channels: rest, socketio (http://localhost:$RASA_PORT)
+$(echo "$CHANNELS" | sed 's/^/  /')
   Logs:     $LOGDIR/rasa.log, $LOGDIR/actions.log
   Stop:     Ctrl-C
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,46 @@ def make_tracker() -> Callable[..., Any]:
         return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
     return _make
+
+
+TEST_RASA_PORT = int(os.environ.get("TEST_RASA_PORT", "5015"))
+TEST_ACTIONS_PORT = int(os.environ.get("TEST_ACTIONS_PORT", "5065"))
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """The real bot started once per test session: action server + Rasa with every channel on."""
+
+    rasa_port: int
+    actions_port: int
+    env: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+
+@pytest.fixture(scope="session")
+def rasa_bot() -> Iterator[RunningBot]:
+    """Starts scripts/run.sh --background (about a minute) for all tests marked `rasa`.
+
+    Teams and Telegram are on, pointed at the local fakes in tests/channel_env.py."""
+    from tests.channel_env import CHANNEL_ENV
+
+    if not (ROOT / "models" / "lederassistent.tar.gz").exists():
+        pytest.fail("no trained model: run `make train` first")
+    rasa_port, actions_port = TEST_RASA_PORT, TEST_ACTIONS_PORT
+    env = dict(
+        os.environ, **CHANNEL_ENV,
+        RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
+        ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
+        PIDFILE=str(ROOT / "var" / "test-run.pids"),
+        CREDENTIALS=str(ROOT / "var" / "test-credentials.yml"),
+        LOGDIR=str(ROOT / "var" / "log" / "test"),
+    )
+    subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True, env=env, cwd=ROOT)
+    pids = (ROOT / "var" / "test-run.pids").read_text().split()
+    try:
+        yield RunningBot(rasa_port, actions_port, env)
+    finally:
+        subprocess.run(["kill", *pids], check=False)

@@ -6,35 +6,23 @@ Starts both servers once for the module (about a minute); run by `make test` aft
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import TEST_RASA_PORT, RunningBot
 
 pytestmark = pytest.mark.rasa
-RASA_PORT = int(os.environ.get("TEST_RASA_PORT", "5015"))
-ACTIONS_PORT = int(os.environ.get("TEST_ACTIONS_PORT", "5065"))
-BASE = f"http://localhost:{RASA_PORT}"
+
+
+BASE = f"http://localhost:{TEST_RASA_PORT}"
 
 
 @pytest.fixture(scope="module")
-def bot() -> Iterator[str]:
-    if not (ROOT / "models" / "lederassistent.tar.gz").exists():
-        pytest.fail("no trained model: run `make train` first")
-    env = dict(os.environ, RASA_PORT=str(RASA_PORT), ACTIONS_PORT=str(ACTIONS_PORT),
-               ACTION_ENDPOINT_URL=f"http://localhost:{ACTIONS_PORT}/webhook")
-    subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True, env=env, cwd=ROOT)
-    pids = (ROOT / "var" / "run.pids").read_text().split()
-    try:
-        yield BASE
-    finally:
-        subprocess.run(["kill", *pids], check=False)
+def bot(rasa_bot: RunningBot) -> str:
+    return rasa_bot.base_url
 
 
 def say(sender: str, message: str) -> list[dict[str, Any]]:
