@@ -114,6 +114,7 @@ def make_tracker() -> Callable[..., Any]:
 
 TEST_RASA_PORT = int(os.environ.get("TEST_RASA_PORT", "5015"))
 TEST_ACTIONS_PORT = int(os.environ.get("TEST_ACTIONS_PORT", "5065"))
+TEST_DEMO_PORT = int(os.environ.get("DEMO_PORT", "5085"))
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def rasa_bot() -> Iterator[RunningBot]:
     rasa_port, actions_port = TEST_RASA_PORT, TEST_ACTIONS_PORT
     env = dict(
         os.environ, **CHANNEL_ENV,
-        RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
+        RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), DEMO_PORT=str(TEST_DEMO_PORT),
         ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
         PIDFILE=str(ROOT / "var" / "test-run.pids"),
         CREDENTIALS=str(ROOT / "var" / "test-credentials.yml"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 
 PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
@@ -76,8 +77,16 @@ def resolve(template: Mapping[str, Any], env: Mapping[str, str]) -> ChannelSetti
     return settings
 
 
+class _TemplateConstructor(SafeConstructor):
+    """Keeps ``${VAR}`` as written even in a process where Rasa has taught YAML to expand it."""
+
+
+_TemplateConstructor.add_constructor("!env_var", SafeConstructor.construct_scalar)
+
+
 def read_template(path: Path) -> dict[str, Any]:
-    yaml = YAML(typ="safe")
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _TemplateConstructor
     data = yaml.load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of channel names to settings")
