@@ -25,13 +25,14 @@ KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
 NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
 TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
 
-.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean
+.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget
 
 help:
 	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
 	@echo "make test   - lint, types, unit tests, data validation, training, NLU + conversation tests"
 	@echo "make eval   - answer-quality evaluation over the REST channel (tests/eval/questions.yml)"
 	@echo "make bench  - search and answer latency benchmarks"
+	@echo "make widget - build the intranet web-chat widget (widget/dist/lederbot-widget.js)"
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@PYBIN=$$(scripts/find-python.sh) || exit 1; \
@@ -63,7 +64,22 @@ reload-model: $(MODEL)
 	curl -fsS -X PUT localhost:$${RASA_PORT:-5005}/model -H 'Content-Type: application/json' \
 	  -d '{"model_file": "$(CURDIR)/$(MODEL)"}' && echo "Rasa bruger nu $(MODEL)."
 
-run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
+# The intranet web-chat widget: one IIFE bundle (socket.io-client + widget/src) built with esbuild.
+# `npm ci` only when package.json/package-lock.json are newer than the installed node_modules (no install
+# scripts: esbuild runs from its platform package without its postinstall check).
+WIDGET_BUNDLE := widget/dist/lederbot-widget.js
+WIDGET_SRC := $(shell find widget/src -type f 2>/dev/null) widget/build.mjs
+
+widget/node_modules/.package-lock.json: widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+$(WIDGET_BUNDLE): widget/node_modules/.package-lock.json $(WIDGET_SRC)
+	cd widget && npm run --silent build
+
+widget: $(WIDGET_BUNDLE)
+
+run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL) widget
 	scripts/run.sh
 
 lint: $(VENV)/.installed
@@ -80,9 +96,10 @@ validate: $(VENV)/.installed
 	$(PY) -m bot nlu generate --check
 	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings
 
-rasa-test: $(MODEL) knowledge
+rasa-test: $(MODEL) knowledge widget
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_test_data.yml --out results/nlu
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out results/core --fail-on-prediction-errors
+	scripts/chromium.sh
 	$(PY) -m pytest -m rasa -q
 
 test:

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Start the action server (5055) and the Rasa server (5005, REST + socket.io, --enable-api);
-# Ctrl-C stops both. Used by `make run`; `--background` starts both and returns once ready (tests, eval).
+# Start the action server (5055), the Rasa server (5005, REST + socket.io, --enable-api) and the web-chat
+# demo page (DEMO_PORT, 8080); Ctrl-C stops them all. Used by `make run`; `--background` starts them and
+# returns once ready (tests, eval).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+DEMO_PORT=${DEMO_PORT:-8080}
+DEMO_RASA_URL=${DEMO_RASA_URL:-http://localhost:$RASA_PORT}  # Rasa's address as the browser sees it
 LOGDIR=${LOGDIR:-var/log}
 mkdir -p "$LOGDIR"
 MODEL=${MODEL:-models/lederassistent.tar.gz}
@@ -37,24 +40,36 @@ pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
   --endpoints endpoints.yml --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
 pids+=($!)
+# The demo intranet page with the web-chat widget (bot/widget_demo.py; needs `make widget`).
+DEMO=""
+if [ -f widget/dist/lederbot-widget.js ]; then
+  "$VENV/bin/python" -m bot widget serve --port "$DEMO_PORT" --rasa-url "$DEMO_RASA_URL" >"$LOGDIR/widget.log" 2>&1 &
+  pids+=($!)
+  DEMO="http://localhost:$DEMO_PORT"
+else
+  echo "WARNING: widget/dist/lederbot-widget.js is missing, so no web-chat demo: run make widget" >&2
+fi
 echo "${pids[*]}" > "$PIDFILE"
 
 if [ "${1:-}" = "--background" ]; then
   wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120
   wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240
-  echo "Running: Rasa http://localhost:$RASA_PORT (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
+  [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30
+  echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
   exit 0
 fi
 
 trap stop INT TERM EXIT
-echo "Starting the action server on :$ACTIONS_PORT and Rasa on :$RASA_PORT (about a minute) …"
+echo "Starting the action server on :$ACTIONS_PORT, Rasa on :$RASA_PORT${DEMO:+ and the web-chat demo on :$DEMO_PORT} (about a minute) …"
 wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120
 wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240
+[ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30
 cat <<MSG
 
   Lederassistenten kører.
   REST:     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"demo","message":"Hvad forventes af en niveau 2 leder om økonomistyring?"}'
-$(echo "$CHANNELS" | sed 's/^/  /')
+$(echo "$CHANNELS" | sed 's/^/  /')${DEMO:+
+  Web-chat demo: $DEMO}
   Logs:     $LOGDIR/rasa.log, $LOGDIR/actions.log
   Stop:     Ctrl-C
 

@@ -144,12 +144,12 @@ def rasa_bot() -> Iterator[RunningBot]:
         os.environ, **CHANNEL_ENV,
         RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), DEMO_PORT=str(TEST_DEMO_PORT),
         ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
-        PIDFILE=str(ROOT / "var" / "test-run.pids"),
-        CREDENTIALS=str(ROOT / "var" / "test-credentials.yml"),
-        LOGDIR=str(ROOT / "var" / "log" / "test"),
+        PIDFILE=str(ROOT / "var" / f"test-run-{rasa_port}.pids"),
+        CREDENTIALS=str(ROOT / "var" / f"test-credentials-{rasa_port}.yml"),
+        LOGDIR=str(ROOT / "var" / "log" / f"test-{rasa_port}"),
     )
     subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True, env=env, cwd=ROOT)
-    pids = (ROOT / "var" / "test-run.pids").read_text().split()
+    pids = Path(env["PIDFILE"]).read_text().split()
     try:
         yield RunningBot(rasa_port, actions_port, env)
     finally:
