@@ -19,6 +19,7 @@ CREDENTIALS=${CREDENTIALS:-var/credentials.yml}
 CHANNELS=$("$VENV/bin/python" -m bot channels credentials --template credentials.yml --out "$CREDENTIALS")
 
 pids=()
+logs=()  # the log of each pid
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -26,25 +27,34 @@ stop() {
   echo "Stopped."
 }
 
-wait_for() {  # url, name, seconds
+fail() {  # message, log file: say why, show the log's end, stop everything started
+  echo "ERROR: $1" >&2
+  [ -f "$2" ] && tail -n 15 "$2" | sed 's/^/  | /' >&2
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  exit 1
+}
+
+wait_for() {  # url, name, seconds, log file; gives up at once if a server has exited
   for _ in $(seq 1 "$3"); do
     if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+    for i in "${!pids[@]}"; do
+      kill -0 "${pids[$i]}" 2>/dev/null || fail "${logs[$i]} shows why a server exited before $2 was ready" "${logs[$i]}"
+    done
     sleep 1
   done
-  echo "ERROR: $2 did not start; see $LOGDIR/" >&2
-  return 1
+  fail "$2 did not start within $3 s; see $LOGDIR/" "$4"
 }
 
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
-pids+=($!)
+pids+=($!); logs+=("$LOGDIR/actions.log")
 "$VENV/bin/rasa" run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
   --endpoints endpoints.yml --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
-pids+=($!)
+pids+=($!); logs+=("$LOGDIR/rasa.log")
 # The demo intranet page with the web-chat widget (bot/widget_demo.py; needs `make widget`).
 DEMO=""
 if [ -f widget/dist/lederbot-widget.js ]; then
   "$VENV/bin/python" -m bot widget serve --port "$DEMO_PORT" --rasa-url "$DEMO_RASA_URL" >"$LOGDIR/widget.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); logs+=("$LOGDIR/widget.log")
   DEMO="http://localhost:$DEMO_PORT"
 else
   echo "WARNING: widget/dist/lederbot-widget.js is missing, so no web-chat demo: run make widget" >&2
@@ -52,18 +62,18 @@ fi
 echo "${pids[*]}" > "$PIDFILE"
 
 if [ "${1:-}" = "--background" ]; then
-  wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120
-  wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240
-  [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30
+  wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
+  wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
+  [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
   echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
   exit 0
 fi
 
 trap stop INT TERM EXIT
 echo "Starting the action server on :$ACTIONS_PORT, Rasa on :$RASA_PORT${DEMO:+ and the web-chat demo on :$DEMO_PORT} (about a minute) …"
-wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120
-wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240
-[ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30
+wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
+wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
+[ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
 cat <<MSG
 
   Lederassistenten kører.
