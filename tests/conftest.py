@@ -154,3 +154,23 @@ def rasa_bot() -> Iterator[RunningBot]:
         yield RunningBot(rasa_port, actions_port, env)
     finally:
         subprocess.run(["kill", *pids], check=False)
+
+
+@pytest.fixture(scope="session")
+def botframework() -> Iterator[Any]:
+    """The fake Bot Framework (OpenID/JWKS, token endpoint, connector) the test bot's Teams channel is
+    configured for in tests/channel_env.py. One per session: the bot caches the signing keys it fetched."""
+    from tests.fake_botframework import FakeBotFramework, session_key
+
+    with FakeBotFramework(keys=[session_key()]) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[Any]:
+    """The fake Telegram Bot API the test bot's Telegram channel talks to (TELEGRAM_API_BASE_URL)."""
+    from tests.channel_env import TELEGRAM_FAKE_PORT
+    from tests.fake_telegram import FakeTelegram
+
+    with FakeTelegram(port=TELEGRAM_FAKE_PORT) as fake:
+        yield fake

@@ -15,11 +15,13 @@ from tests.conftest import ROOT
 TEMPLATE = ROOT / "credentials.yml"
 TEAMS = "bot.channels.teams.TeamsInput"
 TELEGRAM = "bot.channels.telegram.TelegramInput"
+WEBCHAT = "bot.channels.webchat.WebChatInput"
 
 
-def test_without_secrets_only_rest_and_socketio_are_on() -> None:
+def test_without_secrets_only_rest_and_the_web_chat_are_on() -> None:
     settings = resolve(read_template(TEMPLATE), {})
-    assert list(settings.enabled) == ["rest", "socketio"]
+    assert list(settings.enabled) == ["rest", WEBCHAT]
+    assert settings.enabled[WEBCHAT]["allowed_origins"] == ""
     assert settings.disabled[TEAMS] == ["TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"]
     assert settings.disabled[TELEGRAM] == ["TELEGRAM_BOT_TOKEN"]
     assert "telegram (set TELEGRAM_BOT_TOKEN)" in settings.summary()
@@ -46,12 +48,12 @@ def test_written_file_is_what_rasa_reads(tmp_path: Path) -> None:
 
     out = tmp_path / "credentials.yml"
     settings = write_credentials(TEMPLATE, out, CHANNEL_ENV)
-    assert set(settings.enabled) == {"rest", "socketio", TEAMS, TELEGRAM}
+    assert set(settings.enabled) == {"rest", WEBCHAT, TEAMS, TELEGRAM}
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     rasa_view = read_config_file(str(out))
     assert rasa_view[TELEGRAM]["webhook_secret"] == CHANNEL_ENV["TELEGRAM_WEBHOOK_SECRET"]
     assert rasa_view[TEAMS]["tenant_id"] == CHANNEL_ENV["TEAMS_TENANT_ID"]
-    assert rasa_view["socketio"]["session_persistence"] is True
+    assert rasa_view[WEBCHAT]["session_persistence"] is True
 
 
 def test_cli_prints_which_channels_are_on(tmp_path: Path) -> None:
@@ -61,6 +63,6 @@ def test_cli_prints_which_channels_are_on(tmp_path: Path) -> None:
         cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": "42:abc"},
         capture_output=True, text=True, check=True,
     )
-    assert "Channels on:  rest, socketio (web-chat), telegram" in result.stdout
+    assert "Channels on:  rest, web-chat (socket.io), telegram" in result.stdout
     assert "Channel off:  teams" in result.stdout
     assert YAML(typ="safe").load(out.read_text())[TELEGRAM]["token"] == "42:abc"

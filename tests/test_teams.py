@@ -52,7 +52,6 @@ from tests.fake_botframework import (
     SigningKey,
     new_key,
     post_activity,
-    session_key,
 )
 
 QUESTION = "Hvad forventes af en niveau 2 leder om økonomistyring?"
@@ -584,14 +583,6 @@ def test_check_command_reports_working_and_wrong_settings(
 
 
 # --- the real bot --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def botframework() -> Iterator[FakeBotFramework]:
-    """The fake the test bot's Teams channel is configured for (tests/channel_env.py). One per session:
-    the bot caches the signing keys it fetched."""
-    with FakeBotFramework(keys=[session_key()]) as fake:
-        yield fake
-
 
 @pytest.fixture(scope="module")
 def webhook(rasa_bot: RunningBot, botframework: FakeBotFramework) -> str:

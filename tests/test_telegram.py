@@ -38,7 +38,7 @@ from bot.channels.telegram import (
     split_text,
     telegram_length,
 )
-from tests.channel_env import TELEGRAM_FAKE_PORT, TELEGRAM_SECRET, TELEGRAM_TOKEN
+from tests.channel_env import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram, callback_update, message_update
 
@@ -515,13 +515,6 @@ def test_cli_is_reachable_as_python_m_bot_telegram(api: FakeTelegram, tmp_path: 
 
 
 # --- the real bot (webhook mode) ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def telegram_api() -> Iterator[FakeTelegram]:
-    """The fake Bot API the test bot's Telegram channel talks to (TELEGRAM_API_BASE_URL in channel_env)."""
-    with FakeTelegram(port=TELEGRAM_FAKE_PORT) as fake:
-        yield fake
 
 
 def send_to_bot(base_url: str, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> int:

@@ -21,7 +21,7 @@ PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Readable names for `make run`'s list of channels.
 LABELS = {
     "rest": "rest",
-    "socketio": "socketio (web-chat)",
+    "bot.channels.webchat.WebChatInput": "web-chat (socket.io)",
     "bot.channels.teams.TeamsInput": "teams",
     "bot.channels.telegram.TelegramInput": "telegram",
 }

@@ -43,7 +43,7 @@ export function linkify(text) {
 
 export const SOURCE_PREFIX = "Kilde:";
 
-// "Title (Org)\n\nbody\n\nKilde: …" (or, over socket.io, each paragraph as its own message): the paragraphs and
+// "Title (Org)\n\nbody\n\nKilde: …" (one message per answer; a server that splits paragraphs also works): the paragraphs and
 // the source line, if the last paragraph is one.
 export function splitAnswer(text) {
   const paragraphs = text
