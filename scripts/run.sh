@@ -45,6 +45,14 @@ wait_for() {  # url, name, seconds, log file; gives up at once if a server has e
   fail "$2 did not start within $3 s; see $LOGDIR/" "$4"
 }
 
+# Load the knowledge index, lemmatizer and embedding model now rather than on the first question.
+warm_up() {
+  curl -fsS -m 120 -o /dev/null -X POST "http://localhost:$ACTIONS_PORT/webhook" -H 'Content-Type: application/json' \
+    -d '{"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": {"sender_id": "warm-up", "slots": {},
+         "latest_message": {}, "events": [], "paused": false}, "domain": {}}' \
+    || echo "WARNING: action server warm-up failed; the first question will be slower (see $LOGDIR/actions.log)" >&2
+}
+
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/actions.log")
 "$VENV/bin/rasa" run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
@@ -63,6 +71,7 @@ echo "${pids[*]}" > "$PIDFILE"
 
 if [ "${1:-}" = "--background" ]; then
   wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
+  warm_up
   wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
   [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
   echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
@@ -72,6 +81,7 @@ fi
 trap stop INT TERM EXIT
 echo "Starting the action server on :$ACTIONS_PORT, Rasa on :$RASA_PORT${DEMO:+ and the web-chat demo on :$DEMO_PORT} (about a minute) …"
 wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
+warm_up
 wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
 [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
 cat <<MSG

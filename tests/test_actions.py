@@ -17,10 +17,11 @@ from actions.fallback import ActionFallbackSearch
 from actions.feedback import ActionFeedbackPositive, ActionNegativeFeedback
 from actions.followup import ActionFollowUp
 from actions.overview import ActionShowOverview
+from actions.warmup import ActionWarmUp
 from tests.conftest import ROOT
 
 ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionFallbackSearch,
-                  ActionNegativeFeedback, ActionFeedbackPositive]
+                  ActionNegativeFeedback, ActionFeedbackPositive, ActionWarmUp]
 
 
 def run(action: Any, tracker: Any, domain: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
@@ -178,3 +179,11 @@ def test_every_action_and_response_used_exists_in_the_domain(domain):
     assert used, "no responses found in actions/"
     missing = used - set(domain.responses)
     assert not missing, f"responses used in actions/ but not in domain.yml: {missing}"
+
+
+def test_warm_up_loads_the_index_and_says_nothing(use_knowledge_db, make_tracker, domain) -> None:
+    from bot.knowledge.service import knowledge_service
+
+    dispatcher, events = run(ActionWarmUp(), make_tracker("", "greet"), domain)
+    assert dispatcher.messages == [] and events == []
+    assert knowledge_service().index().unit("kalundborg.drift.oekonomistyring.niveau-2") is not None

@@ -1,0 +1,36 @@
+"""`action_warm_up`: called once by scripts/run.sh when the action server has started, so the first
+leader does not wait while the knowledge index, the lemmatizer and the embedding model load."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import answerer
+from bot.answering import Question
+from bot.knowledge.repository import KnowledgeUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class ActionWarmUp(Action):
+    def name(self) -> str:
+        return "action_warm_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        start = time.perf_counter()
+        try:
+            finder, _repo = answerer()
+            finder.decide(Question("Hvad forventes af en niveau 2 leder om økonomistyring?"))
+        except KnowledgeUnavailable as exc:  # the first real question will apologise; nothing to warm
+            logger.warning("warm-up: knowledge unavailable: %s", exc)
+            return []
+        logger.info("warm-up done in %.1f s", time.perf_counter() - start)
+        return []
