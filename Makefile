@@ -25,7 +25,7 @@ KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
 NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
 TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
 
-.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget
+.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget teams-package
 
 help:
 	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
@@ -33,6 +33,7 @@ help:
 	@echo "make eval   - answer-quality evaluation over the REST channel (tests/eval/questions.yml)"
 	@echo "make bench  - search and answer latency benchmarks"
 	@echo "make widget - build the intranet web-chat widget (widget/dist/lederbot-widget.js)"
+	@echo "make teams-package - the Microsoft Teams app package (dist/lederassistent-teams.zip; docs/teams.md)"
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@PYBIN=$$(scripts/find-python.sh) || exit 1; \
@@ -78,6 +79,10 @@ $(WIDGET_BUNDLE): widget/node_modules/.package-lock.json $(WIDGET_SRC)
 	cd widget && npm run --silent build
 
 widget: $(WIDGET_BUNDLE)
+
+# The Teams app package for the M365 admin (needs TEAMS_APP_ID and TEAMS_BOT_HOST, e.g. in .env).
+teams-package: $(VENV)/.installed
+	$(PY) -m bot teams package --out dist/lederassistent-teams.zip
 
 run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL) widget
 	scripts/run.sh
