@@ -174,9 +174,11 @@ def table(medians: dict[str, float], scale: list[dict[str, Any]]) -> list[str]:
                      f"(publish command {m['ours.publish_s']:.1f} s)", "–", "≤ 5 s", m["ours.knowledge_live_s"] <= 5))
     for s in scale:
         lines.append(row(f"Search at {s['factor']}× ({s['units']} units), semantic on",
-                         f"p50 {s['search_p50_ms']:.1f} ms, p95 {s['search_p95_ms']:.1f} ms", "–",
-                         "< 20 ms at 100×" if s["factor"] == 100 else "",
-                         s["search_p50_ms"] < 20 if s["factor"] == 100 else None))
+                         f"p50 {s['search_scoring_p50_ms']:.1f} ms, p95 {s['search_scoring_p95_ms']:.1f} ms",
+                         "–", "< 20 ms at 100×" if s["factor"] == 100 else "",
+                         s["search_scoring_p95_ms"] < 20 if s["factor"] == 100 else None))
+        lines.append(row(f"Search at {s['factor']}×, semantic on, incl. embedding the query",
+                         f"p50 {s['search_p50_ms']:.1f} ms, p95 {s['search_p95_ms']:.1f} ms", "–", "", None))
         lines.append(row(f"Search at {s['factor']}×, lexical only",
                          f"p50 {s['search_lexical_p50_ms']:.1f} ms, p95 {s['search_lexical_p95_ms']:.1f} ms", "–",
                          "", None))
