@@ -200,21 +200,28 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args.runs, args.train_runs, args.users)
     bench.prepare()
     scale: list[dict[str, Any]] = []
+    out = Path(args.out)
+
+    def save() -> dict[str, float]:  # after every stage, so a failure late in the run loses nothing
+        medians = {key: median(values) for key, values in bench.samples.items()}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"runs": args.runs, "machine_cores": os.cpu_count(), "medians": medians,
+                                   "samples": bench.samples, "scale": scale}, indent=2, ensure_ascii=False) + "\n")
+        return medians
+
     if args.only in ("servers", "all"):
         bench.training()
+        save()
         for run in range(args.runs):
             print(f"Servers, run {run + 1}/{args.runs} …", flush=True)
             bench.run_stock(run)
             bench.run_ours(run)
+            save()
     if args.only in ("search", "all"):
         scale = bench.scale([int(f) for f in args.factors.split(",")])
-    medians = {key: median(values) for key, values in bench.samples.items()}
+    medians = save()
     if args.only == "all":
         print("\n" + "\n".join(table(medians, scale)))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"runs": args.runs, "machine_cores": os.cpu_count(), "medians": medians,
-                               "samples": bench.samples, "scale": scale}, indent=2, ensure_ascii=False) + "\n")
     print(f"\nWrote {out}")
     shutil.rmtree(WORK / "live", ignore_errors=True)
     return 0
