@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import snowballstemmer
 
 TOKEN = re.compile(r"[0-9a-zæøåéèüöä]+", re.IGNORECASE)
 _LEMMATIZER_LOCK = threading.Lock()
-_nlp: Any = None
+_table: dict[str, str] | None = None
 _stemmer = snowballstemmer.stemmer("danish")
 
 # Words that carry no topic for search (question words, pronouns, fillers). Intent
@@ -70,27 +71,25 @@ def tokens(text: str) -> list[str]:
     return [m.group(0).lower() for m in TOKEN.finditer(text)]
 
 
-def _load_lemmatizer() -> Any:
-    global _nlp
+def _lemma_table() -> dict[str, str]:
+    """spaCy's Danish lookup lemmatizer table (spacy-lookups-data), read directly: the same table the
+    NLU pipeline in var/spacy-da uses, without importing spaCy (and TensorFlow with it) into the
+    action server."""
+    global _table
     with _LEMMATIZER_LOCK:
-        if _nlp is None:
-            import spacy
+        if _table is None:
+            import spacy_lookups_data
 
-            model_dir = Path(__file__).resolve().parents[2] / "var" / "spacy-da"
-            if (model_dir / "config.cfg").exists():
-                _nlp = spacy.load(model_dir)
-            else:
-                from bot.spacy_model import build_pipeline
-
-                _nlp = build_pipeline()
-    return _nlp
+            path = Path(str(spacy_lookups_data.da["lemma_lookup"]))  # stored gzipped beside the name it gives
+            zipped = path.with_name(path.name + ".gz")
+            with (gzip.open(zipped, "rt", encoding="utf-8") if zipped.exists() else path.open(encoding="utf-8")) as f:
+                _table = dict(json.load(f))
+    return _table
 
 
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
-    nlp = _load_lemmatizer()
-    lookup = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    return str(lookup.get(word, word)).lower()
+    return str(_lemma_table().get(word, word)).lower()
 
 
 @lru_cache(maxsize=65536)
