@@ -152,8 +152,9 @@ def table(medians: dict[str, float], scale: list[dict[str, Any]]) -> list[str]:
 
     lines = ["| Figure | Assistant | Stock Rasa bot | Goal | |", "|---|---|---|---|---|"]
     lines.append(row("Latency, one user, p50", f"{m['ours.p50_ms']:.0f} ms (knowledge answer)",
-                     f"{m['stock.p50_ms']:.0f} ms (greeting)", "≤ 80 ms and < stock",
-                     m["ours.p50_ms"] <= 80 and m["ours.p50_ms"] < m["stock.p50_ms"]))
+                     f"{m['stock.p50_ms']:.0f} ms (greeting)", "≤ 80 ms", m["ours.p50_ms"] <= 80))
+    lines.append(row("Knowledge answer faster than the stock greeting (p50)", f"{m['ours.p50_ms']:.0f} ms",
+                     f"{m['stock.p50_ms']:.0f} ms", "< stock", m["ours.p50_ms"] < m["stock.p50_ms"]))
     lines.append(row("Latency, one user, p95", f"{m['ours.p95_ms']:.0f} ms", f"{m['stock.p95_ms']:.0f} ms",
                      "≤ 150 ms", m["ours.p95_ms"] <= 150))
     ratio = m["ours.concurrent_tps"] / m["stock.concurrent_tps"] if m.get("stock.concurrent_tps") else nan
@@ -173,16 +174,16 @@ def table(medians: dict[str, float], scale: list[dict[str, Any]]) -> list[str]:
     lines.append(row("Knowledge change live (edit → answer)", f"{m['ours.knowledge_live_s']:.1f} s "
                      f"(publish command {m['ours.publish_s']:.1f} s)", "–", "≤ 5 s", m["ours.knowledge_live_s"] <= 5))
     for s in scale:
-        lines.append(row(f"Search at {s['factor']}× ({s['units']} units), semantic on",
+        lines.append(row(f"Search at {s['factor']:.0f}× ({s['units']:.0f} units), semantic on",
                          f"p50 {s['search_scoring_p50_ms']:.1f} ms, p95 {s['search_scoring_p95_ms']:.1f} ms",
                          "–", "< 20 ms at 100×" if s["factor"] == 100 else "",
                          s["search_scoring_p95_ms"] < 20 if s["factor"] == 100 else None))
-        lines.append(row(f"Search at {s['factor']}×, semantic on, incl. embedding the query",
+        lines.append(row(f"Search at {s['factor']:.0f}×, semantic on, incl. embedding the query",
                          f"p50 {s['search_p50_ms']:.1f} ms, p95 {s['search_p95_ms']:.1f} ms", "–", "", None))
-        lines.append(row(f"Search at {s['factor']}×, lexical only",
+        lines.append(row(f"Search at {s['factor']:.0f}×, lexical only",
                          f"p50 {s['search_lexical_p50_ms']:.1f} ms, p95 {s['search_lexical_p95_ms']:.1f} ms", "–",
                          "", None))
-        lines.append(row(f"Answer decision at {s['factor']}× / index memory",
+        lines.append(row(f"Answer decision at {s['factor']:.0f}× / index memory",
                          f"p50 {s['decide_p50_ms']:.1f} ms / {s['index_mb']:.0f} MB (build {s['index_build_s']:.1f} s)",
                          "–", "", None))
     return lines
@@ -196,7 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factors", default="1,10,100")
     parser.add_argument("--only", choices=["search", "servers", "all"], default="all")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--table", action="store_true", help="only print the table of an earlier --out file")
     args = parser.parse_args(argv)
+    if args.table:
+        saved = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        print("\n".join(table(saved["medians"], saved["scale"])))
+        return 0
     bench = Bench(args.runs, args.train_runs, args.users)
     bench.prepare()
     scale: list[dict[str, Any]] = []
