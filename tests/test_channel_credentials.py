@@ -66,3 +66,14 @@ def test_cli_prints_which_channels_are_on(tmp_path: Path) -> None:
     assert "Channels on:  rest, web-chat (socket.io), telegram" in result.stdout
     assert "Channel off:  teams" in result.stdout
     assert YAML(typ="safe").load(out.read_text())[TELEGRAM]["token"] == "42:abc"
+
+
+def test_env_file_is_read_like_make_reads_it(tmp_path: Path) -> None:
+    from bot.channels.credentials import read_env_file
+
+    env = tmp_path / ".env"
+    env.write_text("# comment\n\nTEAMS_APP_ID=abc\nexport TELEGRAM_MODE = polling \nTELEGRAM_BOT_TOKEN='42:x'\n"
+                   'TEAMS_BOT_HOST="bot.example.dk"\nnot a setting\n', encoding="utf-8")
+    assert read_env_file(env) == {"TEAMS_APP_ID": "abc", "TELEGRAM_MODE": "polling",
+                                  "TELEGRAM_BOT_TOKEN": "42:x", "TEAMS_BOT_HOST": "bot.example.dk"}
+    assert read_env_file(tmp_path / "missing.env") == {}

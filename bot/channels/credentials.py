@@ -84,6 +84,25 @@ class _TemplateConstructor(SafeConstructor):
 _TemplateConstructor.add_constructor("!env_var", SafeConstructor.construct_scalar)
 
 
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments, blank lines and `export` allowed; surrounding quotes removed),
+    for the channel tools (`python -m bot teams|telegram …`), which run outside `make`."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = ENV_LINE.match(line)
+        if match:
+            value = match.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[match.group(1)] = value
+    return values
+
+
 def read_template(path: Path) -> dict[str, Any]:
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _TemplateConstructor

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.channels.credentials import read_env_file
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = ROOT / "teams"
 TEMPLATE = APP_DIR / "manifest.template.json"
@@ -64,21 +66,6 @@ class PackageError(Exception):
 
 
 # --- settings ---------------------------------------------------------------------------------------
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments and blank lines skipped, surrounding quotes removed)."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$", line)
-        if match:
-            value = match.group(2)
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            values[match.group(1)] = value
-    return values
-
 
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, str]:
     """Flag, else environment, else default; checked against what Teams accepts."""

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError, TimedOut
 
+from bot.channels.credentials import read_env_file
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     BOT_COMMANDS,
@@ -41,23 +42,6 @@ class CliError(Exception):
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=value lines of a .env file (comments, blank lines and `export` allowed; quotes stripped)."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.removeprefix("export ").split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
 
 
 def settings_env(env_file: Path, environ: Mapping[str, str]) -> dict[str, str]:
