@@ -62,7 +62,8 @@ train: $(MODEL)
 
 # Switch the running Rasa server (make run) to the newly trained model, without a restart.
 reload-model: $(MODEL)
-	curl -fsS -X PUT localhost:$${RASA_PORT:-5005}/model -H 'Content-Type: application/json' \
+	curl -fsS -X PUT "localhost:$${RASA_PORT:-5005}/model?token=$${RASA_API_TOKEN:-$$(cat var/rasa-api-token)}" \
+	  -H 'Content-Type: application/json' \
 	  -d '{"model_file": "$(CURDIR)/$(MODEL)"}' && echo "Rasa bruger nu $(MODEL)."
 
 # The intranet web-chat widget: one IIFE bundle (socket.io-client + widget/src) built with esbuild.

@@ -1,5 +1,6 @@
 """Command line: ``python -m bot knowledge …``, ``nlu generate``, ``spacy build``, ``search``, ``report``,
-``privacy purge``, ``channels credentials`` and the channel tools (``telegram``, ``teams``, ``widget``)."""
+``privacy purge``, ``channels credentials``, ``serve rasa|actions`` and the channel tools (``telegram``,
+``teams``, ``widget``)."""
 
 from __future__ import annotations
 
@@ -212,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     creds.add_argument("--template", default="credentials.yml")
     creds.add_argument("--out", default="var/credentials.yml")
     creds.set_defaults(func=cmd_channels_credentials)
+
+    from bot.serve import add_parser as add_serve_parser
+
+    add_serve_parser(sub)
 
     for name, (_module, text) in CHANNEL_TOOLS.items():
         tool = sub.add_parser(name, help=text, add_help=False)

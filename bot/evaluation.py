@@ -85,7 +85,7 @@ def _post(url: str, payload: dict[str, Any], timeout: float = 60) -> list[dict[s
 
 def is_up(base: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{base}/status", timeout=3):
+        with urllib.request.urlopen(f"{base}/", timeout=3):  # /status needs the API token
             return True
     except OSError:
         return False

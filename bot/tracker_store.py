@@ -2,10 +2,18 @@
 
 Configured in endpoints.yml (`type: bot.tracker_store.MaskingSQLTrackerStore`); the database comes from
 ``TRACKER_DB_URL`` (default: the SQLite file var/tracker.db; PostgreSQL works the same way).
+
+Rasa's own SQL tracker store retries an unreachable database for ever, logging a warning every five
+seconds. This one waits ``TRACKER_DB_WAIT_SECONDS`` (30) for it and then stops the server with one clear
+error line naming the database (password hidden) instead.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +21,9 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.insights.tables import tracker_db_url
 from bot.privacy import mask
@@ -40,11 +50,41 @@ def masked_event(event: Event) -> Event:
     return masked if masked is not None else event
 
 
+logger = logging.getLogger(__name__)
+
+
+def wait_for_database(url: URL, seconds: float) -> None:
+    """Return once the database answers; after ``seconds`` say why and end the process (exit code 3).
+    Raising would not do: Sanic prints any exception from a start-up listener as a stack trace."""
+    connect_args = {"connect_timeout": 3} if url.get_backend_name() == "postgresql" else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except SQLAlchemyError as error:
+                reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                if time.monotonic() >= deadline:
+                    message = (f"ERROR: the tracker store database {url.render_as_string(hide_password=True)} "
+                               f"cannot be reached ({reason}). Check TRACKER_DB_URL and that the database "
+                               f"server runs; Rasa is not started.")
+                    print(message, file=sys.stderr, flush=True)
+                    sys.stdout.flush()
+                    os._exit(3)
+                logger.warning("tracker store database not reachable yet (%s); retrying", reason)
+                time.sleep(2)
+    finally:
+        engine.dispose()
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Domain | None = None, **kwargs: Any) -> None:
         url = make_url(tracker_db_url())
         if url.get_backend_name() == "sqlite" and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        wait_for_database(url, float(os.environ.get("TRACKER_DB_WAIT_SECONDS", "") or 30))
         for key in ("host", "dialect", "db", "port", "username", "password"):
             kwargs.pop(key, None)
         super().__init__(

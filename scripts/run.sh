@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Start the action server (5055), the Rasa server (5005, REST + socket.io, --enable-api) and the web-chat
-# demo page (DEMO_PORT, 8080); Ctrl-C stops them all. Used by `make run`; `--background` starts them and
-# returns once ready (tests, eval).
+# Start the action server (5055, on 127.0.0.1 only), the Rasa server (5005, REST + socket.io; its HTTP API
+# needs RASA_API_TOKEN) and the web-chat demo page (DEMO_PORT, 8080); Ctrl-C stops them all. Used by
+# `make run`; `--background` starts them and returns once ready (tests, eval).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
@@ -14,6 +14,16 @@ mkdir -p "$LOGDIR"
 MODEL=${MODEL:-models/lederassistent.tar.gz}
 PIDFILE=${PIDFILE:-var/run.pids}
 CREDENTIALS=${CREDENTIALS:-var/credentials.yml}
+ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+# Browsers may call Rasa only from these origins (CORS and socket.io): by default the demo page.
+export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:$DEMO_PORT,http://127.0.0.1:$DEMO_PORT}
+# Rasa's HTTP API (/conversations, /model) needs a token: RASA_API_TOKEN, else one made once in var/.
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  mkdir -p var
+  [ -s var/rasa-api-token ] || (umask 077; "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa-api-token)
+  RASA_API_TOKEN=$(cat var/rasa-api-token)
+fi
+export RASA_API_TOKEN
 
 # Only the channels whose settings are in the environment (credentials.yml is the template).
 CHANNELS=$("$VENV/bin/python" -m bot channels credentials --template credentials.yml --out "$CREDENTIALS")
@@ -53,10 +63,10 @@ warm_up() {
     || echo "WARNING: action server warm-up failed; the first question will be slower (see $LOGDIR/actions.log)" >&2
 }
 
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
+"$VENV/bin/python" -m bot serve actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/actions.log")
-"$VENV/bin/rasa" run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
+"$VENV/bin/python" -m bot serve rasa --model "$MODEL" --port "$RASA_PORT" \
+  --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/rasa.log")
 # The demo intranet page with the web-chat widget (bot/widget_demo.py; needs `make widget`).
 DEMO=""
@@ -72,7 +82,7 @@ echo "${pids[*]}" > "$PIDFILE"
 if [ "${1:-}" = "--background" ]; then
   wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
   warm_up
-  wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
+  wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
   [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
   echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
   exit 0
@@ -82,7 +92,7 @@ trap stop INT TERM EXIT
 echo "Starting the action server on :$ACTIONS_PORT, Rasa on :$RASA_PORT${DEMO:+ and the web-chat demo on :$DEMO_PORT} (about a minute) …"
 wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
 warm_up
-wait_for "http://localhost:$RASA_PORT/status" "Rasa server" 240 "$LOGDIR/rasa.log"
+wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
 [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
 cat <<MSG
 
@@ -90,6 +100,7 @@ cat <<MSG
   REST:     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"demo","message":"Hvad forventes af en niveau 2 leder om økonomistyring?"}'
 $(echo "$CHANNELS" | sed 's/^/  /')${DEMO:+
   Web-chat demo: $DEMO}
+  API:      curl -s "localhost:$RASA_PORT/status?token=\$(cat var/rasa-api-token)"  (or your RASA_API_TOKEN)
   Logs:     $LOGDIR/rasa.log, $LOGDIR/actions.log
   Stop:     Ctrl-C
 

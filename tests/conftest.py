@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import subprocess
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +132,12 @@ class RunningBot:
     def base_url(self) -> str:
         return f"http://localhost:{self.rasa_port}"
 
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation from Rasa's HTTP API (which needs the token)."""
+        url = f"{self.base_url}/conversations/{sender}/tracker?token={self.env['RASA_API_TOKEN']}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return dict(json.loads(response.read()))
+
 
 @pytest.fixture(scope="session")
 def rasa_bot() -> Iterator[RunningBot]:
@@ -147,6 +156,8 @@ def rasa_bot() -> Iterator[RunningBot]:
         PIDFILE=str(ROOT / "var" / f"test-run-{rasa_port}.pids"),
         CREDENTIALS=str(ROOT / "var" / f"test-credentials-{rasa_port}.yml"),
         LOGDIR=str(ROOT / "var" / "log" / f"test-{rasa_port}"),
+        RASA_API_TOKEN=secrets.token_urlsafe(24),
+        WEBCHAT_ALLOWED_ORIGINS=f"http://localhost:{TEST_DEMO_PORT},http://127.0.0.1:{TEST_DEMO_PORT}",
     )
     subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True, env=env, cwd=ROOT)
     pids = Path(env["PIDFILE"]).read_text().split()

@@ -16,11 +16,12 @@ TEMPLATE = ROOT / "credentials.yml"
 TEAMS = "bot.channels.teams.TeamsInput"
 TELEGRAM = "bot.channels.telegram.TelegramInput"
 WEBCHAT = "bot.channels.webchat.WebChatInput"
+REST = "bot.channels.rest.RestInput"
 
 
 def test_without_secrets_only_rest_and_the_web_chat_are_on() -> None:
     settings = resolve(read_template(TEMPLATE), {})
-    assert list(settings.enabled) == ["rest", WEBCHAT]
+    assert list(settings.enabled) == [REST, WEBCHAT]
     assert settings.enabled[WEBCHAT]["allowed_origins"] == ""
     assert settings.disabled[TEAMS] == ["TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"]
     assert settings.disabled[TELEGRAM] == ["TELEGRAM_BOT_TOKEN"]
@@ -48,7 +49,7 @@ def test_written_file_is_what_rasa_reads(tmp_path: Path) -> None:
 
     out = tmp_path / "credentials.yml"
     settings = write_credentials(TEMPLATE, out, CHANNEL_ENV)
-    assert set(settings.enabled) == {"rest", WEBCHAT, TEAMS, TELEGRAM}
+    assert set(settings.enabled) == {REST, WEBCHAT, TEAMS, TELEGRAM}
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     rasa_view = read_config_file(str(out))
     assert rasa_view[TELEGRAM]["webhook_secret"] == CHANNEL_ENV["TELEGRAM_WEBHOOK_SECRET"]

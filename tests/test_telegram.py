@@ -575,8 +575,7 @@ def test_wrong_or_missing_secret_is_refused(rasa_bot: Any, telegram_api: FakeTel
     for secret in ("forkert-hemmelighed", None, ""):
         update = message_update(telegram_api.next_update_id(), chat, QUESTION)
         assert send_to_bot(rasa_bot.base_url, update, secret) == 403
-    with urllib.request.urlopen(f"{rasa_bot.base_url}/conversations/{chat}/tracker", timeout=30) as response:
-        events = json.loads(response.read())["events"]
+    events = rasa_bot.tracker(chat)["events"]
     assert not [e for e in events if e["event"] == "user"]
     assert telegram_api.sent(chat) == []
 

@@ -8,11 +8,9 @@ tests that need a fresh conversation clear the page's storage first. `make rasa-
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -145,8 +143,7 @@ def page(driver: Any, demo_url: str) -> Page:
 
 
 def rasa_tracker(bot: RunningBot, sender: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{bot.base_url}/conversations/{sender}/tracker", timeout=30) as response:
-        return dict(json.loads(response.read().decode()))
+    return bot.tracker(sender)
 
 
 def test_keyboard_question_gets_the_real_answer_with_source(page: Page, repository) -> None:

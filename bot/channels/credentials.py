@@ -20,7 +20,7 @@ PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
 # Readable names for `make run`'s list of channels.
 LABELS = {
-    "rest": "rest",
+    "bot.channels.rest.RestInput": "rest",
     "bot.channels.webchat.WebChatInput": "web-chat (socket.io)",
     "bot.channels.teams.TeamsInput": "teams",
     "bot.channels.telegram.TelegramInput": "telegram",

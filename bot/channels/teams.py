@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from yarl import URL
 
+from bot.channels.guard import Guard
 from bot.channels.teams_auth import (
     DEFAULT_OPENID_METADATA_URL,
     AuthError,
@@ -319,9 +320,11 @@ class TeamsInput(InputChannel):
         self.connector = ConnectorClient(tokens, self.http)
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self.guard = Guard.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         teams_webhook = Blueprint("teams_webhook", __name__)
+        self.guard.attach(teams_webhook)
 
         @teams_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -400,9 +403,8 @@ class TeamsInput(InputChannel):
             self._seen.popitem(last=False)
         return False
 
-    @staticmethod
-    async def _process(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
         try:
-            await on_new_message(message)
+            await self.guard.handle(message, on_new_message)
         except Exception:
             logger.exception("Teams: handling a message failed")

@@ -45,6 +45,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels.guard import Guard
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -348,6 +350,7 @@ class TelegramInput(InputChannel):
         self._client: BotClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._app: Any = None
+        self.guard = Guard.from_env()
         self._seen: deque[int] = deque(maxlen=1000)
         self._poller: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -392,8 +395,9 @@ class TelegramInput(InputChannel):
             if incoming is None:
                 return
             text, sender_id = incoming
-            await on_new_message(
-                UserMessage(text, self.get_output_channel(), sender_id, input_channel=self.name())
+            self.guard.app = self.guard.app or self._app
+            await self.guard.handle(
+                UserMessage(text, self.get_output_channel(), sender_id, input_channel=self.name()), on_new_message
             )
         except Exception:
             logger.exception("Telegram: could not handle update %s", update.update_id)

@@ -6,7 +6,7 @@ is one ``bot_uttered`` event with its buttons, the same text the other channels 
 is joined properly on every python-socketio version (Rasa 3.6 does not await ``enter_room``, which
 python-socketio 5.10+ made a coroutine, and the replies then never reach the browser). An optional
 ``allowed_origins`` list makes socket.io accept only the intranet's own pages (also for WebSockets,
-which CORS does not cover).
+which CORS does not cover). Every message goes through :class:`bot.channels.guard.Guard`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+
+from bot.channels.guard import Guard
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        guard = Guard.from_env()
+        guard.attach(webhook)
         sio = self.sio
         if self.allowed_origins:
             sio.eio.cors_allowed_origins = self.allowed_origins
@@ -92,9 +96,10 @@ class WebChatInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            await on_new_message(UserMessage(
-                str(data.get("message", "")), WebChatOutput(sio, self.bot_message_evt), sender_id,
+            text = data.get("message")
+            await guard.handle(UserMessage(
+                text if isinstance(text, str) else "", WebChatOutput(sio, self.bot_message_evt), sender_id,
                 input_channel=self.name(), metadata=metadata if isinstance(metadata, dict) else {},
-            ))
+            ), on_new_message)
 
         return webhook
