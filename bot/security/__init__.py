@@ -1,0 +1,1 @@
+"""Repository hygiene checks: a scanner for secrets committed by mistake."""
