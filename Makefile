@@ -25,11 +25,12 @@ KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
 NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
 TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
 
-.PHONY: help install run train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget teams-package
+.PHONY: help install run run-prod test-prod train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget teams-package
 
 help:
 	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
-	@echo "make test   - lint, types, unit tests, data validation, training, NLU + conversation tests"
+	@echo "make run-prod - the production set-up locally: PostgreSQL, Redis, nginx, 2 Rasa + 2 action servers"
+	@echo "make test   - lint, types, unit tests, data validation, training, NLU + conversation tests, test-prod"
 	@echo "make eval   - answer-quality evaluation over the REST channel (tests/eval/questions.yml)"
 	@echo "make bench  - search and answer latency benchmarks"
 	@echo "make widget - build the intranet web-chat widget (widget/dist/lederbot-widget.js)"
@@ -96,7 +97,7 @@ typecheck: $(VENV)/.installed
 
 unit: $(VENV)/.installed var/spacy-da/config.cfg
 	scripts/postgres.sh
-	$(PY) -m pytest -m "not rasa" -q
+	$(PY) -m pytest -m "not rasa and not prod" -q
 
 validate: $(VENV)/.installed
 	$(PY) -m bot nlu generate --check
@@ -107,6 +108,14 @@ rasa-test: $(MODEL) knowledge widget
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out results/core --fail-on-prediction-errors
 	scripts/chromium.sh
 	$(PY) -m pytest -m rasa -q
+
+# The production set-up on this machine: PostgreSQL, Redis, nginx, two Rasa and two action servers.
+run-prod: $(VENV)/.installed var/spacy-da/config.cfg $(MODEL) widget
+	scripts/run-prod.sh
+
+# Scale-out, fault, fuzz and security tests against that stack (started and stopped by the tests).
+test-prod: $(MODEL) widget
+	$(PY) -m pytest -m prod -q tests/prod
 
 test:
 	scripts/test.sh

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# nginx in front of several Rasa servers and several action servers (Debian's nginx-light, installed with
+# apt if missing), with its own config, logs and pid in NGINX_DIR; nothing of the system nginx is used.
+# `nginx.sh [start]` writes the config and starts (or reloads) it; `nginx.sh stop` stops it.
+#   NGINX_PORT          where the chat clients connect (REST, socket.io, Teams, Telegram webhooks)
+#   RASA_SERVERS        "host:port host:port" of the Rasa servers
+#   ACTIONS_PROXY_PORT  loopback port Rasa calls the action servers through (ACTION_ENDPOINT_URL)
+#   ACTION_SERVERS      "host:port host:port" of the action servers
+#   ACTION_UPSTREAM_TIMEOUT  seconds one action server may take before the other is tried (3)
+set -euo pipefail
+DIR=${NGINX_DIR:?NGINX_DIR is not set}
+PORT=${NGINX_PORT:?NGINX_PORT is not set}
+
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "nginx.sh: installing nginx with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq nginx-light >/dev/null
+  service nginx stop >/dev/null 2>&1 || true  # the package may start the system service; not used here
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+PID="$DIR/nginx.pid"
+
+if [ "${1:-start}" = stop ]; then
+  if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
+    "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log" -s quit 2>/dev/null || kill "$(cat "$PID")"
+    for _ in $(seq 1 50); do [ -f "$PID" ] || break; sleep 0.1; done
+  fi
+  exit 0
+fi
+
+servers() {  # "a:1 b:2" -> nginx server lines
+  for s in $1; do echo "        server $s max_fails=1 fail_timeout=5s;"; done
+}
+mkdir -p "$DIR/tmp"
+cat > "$DIR/nginx.conf" <<CONF
+# Written by scripts/nginx.sh; see deploy/nginx/ for the container version.
+worker_processes 2;
+pid $PID;
+error_log $DIR/error.log warn;
+events { worker_connections 2048; }
+
+http {
+    access_log $DIR/access.log;
+    client_body_temp_path $DIR/tmp/body;
+    proxy_temp_path $DIR/tmp/proxy;
+    fastcgi_temp_path $DIR/tmp/fastcgi;
+    uwsgi_temp_path $DIR/tmp/uwsgi;
+    scgi_temp_path $DIR/tmp/scgi;
+    client_max_body_size 64k;
+    server_tokens off;
+
+    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+
+    # REST, Teams, Telegram: any Rasa server can take any turn (shared tracker store, Redis lock store).
+    upstream rasa {
+$(servers "${RASA_SERVERS:?RASA_SERVERS is not set}")
+        keepalive 32;
+    }
+    # socket.io long-polling keeps state in one server's memory: the same client stays on the same server.
+    upstream rasa_socketio {
+        ip_hash;
+$(servers "$RASA_SERVERS")
+    }
+    upstream actions {
+$(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
+        keepalive 32;
+    }
+
+    server {
+        listen 127.0.0.1:$PORT;
+        proxy_set_header Host \$host;
+        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto \$scheme;
+
+        location /socket.io/ {
+            proxy_pass http://rasa_socketio;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 120s;
+        }
+        location / {
+            proxy_pass http://rasa;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # A server that is down (or dies mid-turn) is skipped and the turn goes to the other one;
+            # a turn is safe to repeat (same answer), so POSTs are retried too.
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream_tries 3;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 60s;
+        }
+    }
+
+    # Rasa -> action servers; loopback only, never published.
+    server {
+        listen 127.0.0.1:${ACTIONS_PROXY_PORT:?ACTIONS_PROXY_PORT is not set};
+        location / {
+            proxy_pass http://actions;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream_tries 2;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout ${ACTION_UPSTREAM_TIMEOUT:-3}s;
+        }
+    }
+}
+CONF
+"$NGINX" -t -q -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"
+if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
+  "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log" -s reload
+else
+  "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"
+fi
