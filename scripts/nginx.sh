@@ -53,31 +53,36 @@ http {
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
 
     # REST, Teams, Telegram: any Rasa server can take any turn (shared tracker store, Redis lock store).
+    # "zone": the nginx workers share which servers are down.
     upstream rasa {
+        zone rasa 64k;
 $(servers "${RASA_SERVERS:?RASA_SERVERS is not set}")
         keepalive 32;
     }
-    # socket.io long-polling keeps state in one server's memory: the same client stays on the same server.
+    # socket.io long-polling keeps state in one server's memory: the same client stays on the same server
+    # (by the whole address; ip_hash would put a whole office subnet on one server).
     upstream rasa_socketio {
-        ip_hash;
+        zone rasa_socketio 64k;
+        hash \$remote_addr consistent;
 $(servers "$RASA_SERVERS")
     }
     upstream actions {
+        zone actions 64k;
 $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
         keepalive 32;
     }
 
     server {
         listen 127.0.0.1:$PORT;
-        proxy_set_header Host \$host;
-        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto \$scheme;
 
         location /socket.io/ {
             proxy_pass http://rasa_socketio;
             proxy_http_version 1.1;
             proxy_set_header Upgrade \$http_upgrade;
             proxy_set_header Connection \$connection_upgrade;
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
             proxy_connect_timeout 2s;
             proxy_read_timeout 120s;
         }
@@ -85,6 +90,9 @@ $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
             proxy_pass http://rasa;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
             # A server that is down (or dies mid-turn) is skipped and the turn goes to the other one;
             # a turn is safe to repeat (same answer), so POSTs are retried too.
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;

@@ -116,6 +116,7 @@ def stack() -> Iterator[Stack]:
         NGINX_PORT=str(NGINX_PORT), RASA_PORTS=" ".join(map(str, RASA_PORTS)),
         ACTIONS_PROXY_PORT=str(ACTIONS_PROXY_PORT), ACTIONS_PORTS=" ".join(map(str, ACTIONS_PORTS)),
         DEMO_PORT=str(DEMO_PORT), PGPORT=str(PGPORT), REDIS_PORT=str(REDIS_PORT),
+        PGDATA_DIR=f"/tmp/lederbot-test-pg-{PGPORT}", REDIS_DIR=f"/tmp/lederbot-test-redis-{REDIS_PORT}",
         RASA_API_TOKEN=secrets.token_urlsafe(24), REDIS_PASSWORD=secrets.token_urlsafe(16),
         RATE_LIMIT_MESSAGES=str(RATE_LIMIT), RATE_LIMIT_WINDOW_SECONDS="60",
         TEAMS_APP_ID="", TELEGRAM_BOT_TOKEN="",  # REST and socket.io are what these tests use
