@@ -75,6 +75,7 @@ def test_clean_text_drops_controls_and_bidi_overrides_but_keeps_languages() -> N
     assert clean_text("ما هي القيادة؟ 领导 👩‍💼") == "ما هي القيادة؟ 领导 👩‍💼"
     assert clean_text("linje 1\nlinje 2\t!") == "linje 1\nlinje 2\t!"
     assert clean_text(None) == "" and clean_text(42) == ""
+    assert clean_text("ledelse\ud800?") == "ledelse?"
 
 
 def test_empty_long_and_injected_messages(app: Any) -> None:

@@ -38,8 +38,9 @@ PLAIN_PAYLOADS = frozenset({"/feedback_positive", "/feedback_negative", "/greet"
 SHOW_UNIT = "/show_unit"
 MAX_UNIT_ID = 200
 
-# C0/C1 control characters except tab and newline, and the bidi embedding/override/isolate marks.
-_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 control characters except tab and newline, the bidi embedding/override/isolate marks, and lone
+# surrogates (JSON "\ud800" decodes to one; it cannot be stored or sent as UTF-8).
+_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,73 @@
+"""Security of the production stack: the Rasa API needs the token, the servers behind nginx listen on
+loopback only, and browsers may call the bot only from the allow-listed intranet origins."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.prod.conftest import ACTIONS_PORTS, ACTIONS_PROXY_PORT, DEMO_PORT, NGINX_PORT, RASA_PORTS, Stack
+
+pytestmark = pytest.mark.prod
+
+ALLOWED = f"http://localhost:{DEMO_PORT}"
+FOREIGN = "https://angriber.example"
+
+
+def status_of(url: str, method: str = "GET", headers: dict[str, str] | None = None,
+              body: bytes | None = None) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, body, headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/status"), ("GET", "/conversations/nogen/tracker"), ("GET", "/domain"),
+    ("PUT", "/model"), ("POST", "/conversations/nogen/messages"), ("POST", "/model/parse"),
+])
+def test_rasa_http_api_needs_the_token(stack: Stack, method: str, path: str) -> None:
+    for base in (stack.base_url, f"http://127.0.0.1:{RASA_PORTS[0]}"):
+        for token in ("", "?token=forkert-token-der-er-langt-nok"):
+            status, _ = status_of(f"{base}{path}{token}", method, {"Content-Type": "application/json"}, b"{}")
+            assert status == 401, (base, method, path, token, status)
+    status, _ = status_of(f"{stack.base_url}/status?token={stack.token}")
+    assert status == 200
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.rsplit(":", 1)
+            if state == "0A" and int(port_hex, 16) == port:  # 0A = LISTEN
+                found.add(address)
+    return found
+
+
+def test_servers_behind_nginx_listen_on_loopback_only() -> None:
+    loopback = {"0100007F"}  # 127.0.0.1 in /proc/net/tcp's byte order
+    for port in (*RASA_PORTS, *ACTIONS_PORTS, ACTIONS_PROXY_PORT, NGINX_PORT):
+        addresses = listening_addresses(port)
+        assert addresses and addresses <= loopback, (port, addresses)
+
+
+def test_cors_is_an_allow_list(stack: Stack) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    _, headers = status_of(f"{stack.base_url}/webhooks/rest/webhook", "OPTIONS", {"Origin": FOREIGN, **preflight})
+    assert "Access-Control-Allow-Origin" not in headers
+    _, headers = status_of(f"{stack.base_url}/webhooks/rest/webhook", "OPTIONS", {"Origin": ALLOWED, **preflight})
+    assert headers.get("Access-Control-Allow-Origin") == ALLOWED
+
+
+def test_socketio_refuses_foreign_pages(stack: Stack) -> None:
+    handshake = f"{stack.base_url}/socket.io/?EIO=4&transport=polling"
+    assert status_of(handshake, headers={"Origin": FOREIGN})[0] == 400
+    assert status_of(handshake, headers={"Origin": ALLOWED})[0] == 200
