@@ -24,9 +24,12 @@ step "rasa data validate" validate
 step "rasa train" train
 if [ -f models/lederassistent.tar.gz ]; then
   step "rasa test (NLU, stories) + REST conversation tests" rasa-test
+  step "production stack: PostgreSQL, Redis, nginx, 2 Rasa + 2 action servers (scale-out, faults, fuzz, security)" test-prod
 else
   failed=$((failed + 1)); failures+=("rasa test (no model)")
 fi
+# The throw-away PostgreSQL of the unit tests (the production stack stops its own).
+scripts/postgres.sh stop || true
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'FAILED: %s\n' "${failures[@]}"
 echo "checks: $passed passed, $failed failed"
