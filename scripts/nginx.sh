@@ -47,7 +47,6 @@ http {
     fastcgi_temp_path $DIR/tmp/fastcgi;
     uwsgi_temp_path $DIR/tmp/uwsgi;
     scgi_temp_path $DIR/tmp/scgi;
-    client_max_body_size 64k;
     server_tokens off;
 
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
@@ -74,6 +73,7 @@ $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
 
     server {
         listen 127.0.0.1:$PORT;
+        client_max_body_size 64k;  # a chat message; the limit for users is MAX_MESSAGE_CHARS
 
         location /socket.io/ {
             proxy_pass http://rasa_socketio;
@@ -86,7 +86,15 @@ $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
             proxy_connect_timeout 2s;
             proxy_read_timeout 120s;
         }
+        # Users reach the channels (/webhooks/…, /socket.io/) and the health check, nothing else: Rasa's
+        # HTTP API (/conversations, /model, /status) stays on the servers' own ports, behind its token.
+        location = / {
+            proxy_pass http://rasa;
+        }
         location / {
+            return 404;
+        }
+        location /webhooks/ {
             proxy_pass http://rasa;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -105,6 +113,7 @@ $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
     # Rasa -> action servers; loopback only, never published.
     server {
         listen 127.0.0.1:${ACTIONS_PROXY_PORT:?ACTIONS_PROXY_PORT is not set};
+        client_max_body_size 8m;  # Rasa sends the whole conversation with every action call
         location / {
             proxy_pass http://actions;
             proxy_http_version 1.1;

@@ -136,7 +136,7 @@ fi
 if [ "${1:-}" != --background ]; then trap 'stop_all; echo Stopped.' INT TERM EXIT; fi
 echo "Starting ${#started[@]} servers (about a minute and a half) …"
 for s in "${started[@]}"; do ready $s; done
-wait_for "http://127.0.0.1:$NGINX_PORT/status?token=$RASA_API_TOKEN" "nginx" 30 "$NGINX_DIR/error.log" \
+wait_for "http://127.0.0.1:$NGINX_PORT/" "nginx" 30 "$NGINX_DIR/error.log" \
   "$(cat "$NGINX_DIR/nginx.pid")"
 
 cat <<MSG

@@ -17,7 +17,7 @@ import pytest
 import socketio
 
 from tests.channel_env import TELEGRAM_SECRET
-from tests.conftest import RunningBot
+from tests.conftest import TEST_DEMO_PORT, RunningBot
 from tests.fake_botframework import post_activity
 from tests.fake_telegram import message_update
 
@@ -45,7 +45,8 @@ def via_rest(bot: RunningBot, question: str) -> list[Reply]:
 
 def via_socketio(bot: RunningBot, question: str, expected: int) -> list[Reply]:
     received: queue.Queue[dict[str, Any]] = queue.Queue()
-    client = socketio.Client()
+    # A page on an allowed origin (WEBCHAT_ALLOWED_ORIGINS of the test bot: the demo page).
+    client = socketio.Client(websocket_extra_options={"origin": f"http://localhost:{TEST_DEMO_PORT}"})
     client.on("bot_uttered", received.put)
     session = uuid.uuid4().hex
     client.connect(bot.base_url, transports=["websocket"])

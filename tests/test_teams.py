@@ -682,9 +682,7 @@ def test_unauthenticated_requests_are_rejected_and_not_processed(
     botframework.wait_for_replies(conversation, 1)
     time.sleep(1)
     assert {r.reply_to_id for r in botframework.replies(conversation)} == {good["id"]}
-    with urllib.request.urlopen(f"{rasa_bot.base_url}/conversations/{quote(user, safe=':')}/tracker",
-                                timeout=30) as answer:
-        events = json.loads(answer.read())["events"]
+    events = rasa_bot.tracker(quote(user, safe=":"))["events"]
     said = [e.get("text") for e in events if e["event"] == "user"]
     assert said == ["hej"]
 

@@ -11,16 +11,21 @@ results/prod-scale-out.json.
 from __future__ import annotations
 
 import json
+import queue
 import statistics
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+import socketio
 
-from tests.prod.conftest import RASA_PORTS, ROOT, Stack, texts
+from tests.prod.conftest import DEMO_PORT, RASA_PORTS, ROOT, Stack, texts
 
 pytestmark = pytest.mark.prod
 
@@ -141,3 +146,68 @@ def test_conversations_continue_when_a_rasa_server_is_killed(stack: Stack) -> No
     finally:
         if killed_at is not None:
             stack.start("rasa", RASA_PORTS[0])
+
+
+def sticky_server(stack: Stack, origin: str) -> int:
+    """The Rasa server nginx pins this client to: open a long-polling session through nginx and ask
+    each server directly whether it knows the session."""
+    handshake = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling",
+                                       headers={"Origin": origin})
+    with urllib.request.urlopen(handshake, timeout=30) as response:
+        sid = json.loads(response.read().decode()[1:])["sid"]  # "0{...}": engine.io open packet
+    owners = []
+    for port in RASA_PORTS:
+        probe = urllib.request.Request(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling&sid={sid}",
+                                       headers={"Origin": origin})
+        try:
+            with urllib.request.urlopen(probe, timeout=30):
+                owners.append(port)
+        except urllib.error.HTTPError:
+            pass
+    assert len(owners) == 1, f"session {sid} known to {owners}"
+    return owners[0]
+
+
+def test_web_chat_reconnects_to_the_other_server_and_keeps_the_conversation(stack: Stack) -> None:
+    """The widget's path: socket.io over WebSocket through nginx; its server dies; the client reconnects
+    (to the other server) and the follow-up is still answered in context."""
+    origin = f"http://localhost:{DEMO_PORT}"
+    victim = sticky_server(stack, origin)
+    inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+    client = socketio.Client(reconnection=True, reconnection_delay=0.5, websocket_extra_options={"origin": origin})
+    session = uuid.uuid4().hex
+    client.on("bot_uttered", inbox.put)
+    client.on("connect", lambda: client.emit("session_request", {"session_id": session}))  # as the widget does
+
+    def ask(question: str) -> str:
+        client.emit("user_uttered", {"message": question, "session_id": session})
+        return str(inbox.get(timeout=90)["text"])
+
+    client.connect(stack.base_url, transports=["websocket"])
+    try:
+        time.sleep(0.5)
+        first = ask("Hvad forventes af en niveau 1 leder om økonomistyring?")
+        assert "Niveau 1" in first and "økonomistyring" in first
+        inbox.get(timeout=30)  # "Hjalp svaret?"
+        stack.kill(f"rasa-{victim}")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (client.connected and client.sid):
+            time.sleep(0.2)
+        time.sleep(2)  # the reconnect, then session_request
+        assert client.connected
+        follow_up = ask("og niveau 2?")
+        assert "Niveau 2" in follow_up and "økonomistyring" in follow_up
+    finally:
+        client.disconnect()
+        stack.start("rasa", victim)
+
+
+def test_a_long_conversation_keeps_being_answered(stack: Stack) -> None:
+    """Rasa sends the whole conversation with every action call: a long one must still pass nginx."""
+    who = f"lang-{uuid.uuid4().hex[:8]}"
+    questions = [q for q, _ in SCRIPT[:7]] * 3  # 21 turns, over 100 kB of conversation
+    for question in questions:
+        status, body = stack.post(who, question)
+        assert status == 200 and texts(body)[0] != stack.text("utter_technical_problem"), question
+    events = stack.tracker(who)["events"]
+    assert len(json.dumps(events)) > 100_000 and len(user_turns({"events": events})) == len(questions)

@@ -31,13 +31,17 @@ def status_of(url: str, method: str = "GET", headers: dict[str, str] | None = No
     ("GET", "/status"), ("GET", "/conversations/nogen/tracker"), ("GET", "/domain"),
     ("PUT", "/model"), ("POST", "/conversations/nogen/messages"), ("POST", "/model/parse"),
 ])
-def test_rasa_http_api_needs_the_token(stack: Stack, method: str, path: str) -> None:
-    for base in (stack.base_url, f"http://127.0.0.1:{RASA_PORTS[0]}"):
+def test_rasa_http_api_is_not_public_and_needs_the_token(stack: Stack, method: str, path: str) -> None:
+    headers = {"Content-Type": "application/json"}
+    for token in ("", "?token=forkert-token-der-er-langt-nok", f"?token={stack.token}"):
+        status, _ = status_of(f"{stack.base_url}{path}{token}", method, headers, b"{}")
+        assert status == 404, ("nginx's public port", method, path, status)
+    for port in RASA_PORTS:
         for token in ("", "?token=forkert-token-der-er-langt-nok"):
-            status, _ = status_of(f"{base}{path}{token}", method, {"Content-Type": "application/json"}, b"{}")
-            assert status == 401, (base, method, path, token, status)
-    status, _ = status_of(f"{stack.base_url}/status?token={stack.token}")
-    assert status == 200
+            status, _ = status_of(f"http://127.0.0.1:{port}{path}{token}", method, headers, b"{}")
+            assert status == 401, (port, method, path, token, status)
+    assert status_of(f"http://127.0.0.1:{RASA_PORTS[0]}/status?token={stack.token}")[0] == 200
+    assert status_of(f"{stack.base_url}/")[0] == 200  # the health check stays public
 
 
 def listening_addresses(port: int) -> set[str]:
