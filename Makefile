@@ -97,6 +97,7 @@ typecheck: $(VENV)/.installed
 
 unit: $(VENV)/.installed var/spacy-da/config.cfg
 	scripts/postgres.sh
+	scripts/redis.sh
 	$(PY) -m pytest -m "not rasa and not prod" -q
 
 validate: $(VENV)/.installed

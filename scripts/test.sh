@@ -28,8 +28,9 @@ if [ -f models/lederassistent.tar.gz ]; then
 else
   failed=$((failed + 1)); failures+=("rasa test (no model)")
 fi
-# The throw-away PostgreSQL of the unit tests (the production stack stops its own).
+# The throw-away PostgreSQL and Redis of the unit tests (the production stack stops its own).
 scripts/postgres.sh stop || true
+scripts/redis.sh stop || true
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'FAILED: %s\n' "${failures[@]}"
 echo "checks: $passed passed, $failed failed"

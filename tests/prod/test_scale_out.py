@@ -131,6 +131,7 @@ def test_conversations_continue_when_a_rasa_server_is_killed(stack: Stack) -> No
             "duration_s": round(duration, 1), "turns_per_s": round(total / duration, 1),
             "latency_p50_ms": round(1000 * statistics.median(latencies)),
             "latency_p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))]),
+            "latency_max_ms": round(1000 * latencies[-1]),
         }
         out = ROOT / "results" / "prod-scale-out.json"
         out.parent.mkdir(exist_ok=True)
@@ -141,6 +142,8 @@ def test_conversations_continue_when_a_rasa_server_is_killed(stack: Stack) -> No
         assert lost == [], f"acknowledged turns missing from the tracker store: {lost}"
         assert out_of_order == []
         assert figures["unanswered"] == 0 and figures["acknowledged"] == total
+        # No turn hung until nginx gave up (Rasa's own lock store can wait for ever after a crash).
+        assert "http 504" not in failures, failures
         wrong = [w for c in conversations for w in c.wrong]
         assert wrong == [], f"answers without the conversation's context: {wrong[:5]}"
     finally:
