@@ -15,7 +15,10 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
   service redis-server stop >/dev/null 2>&1 || true
 fi
 
-cli() { REDISCLI_AUTH=${REDIS_PASSWORD:-} redis-cli -h 127.0.0.1 -p "$PORT" "$@"; }
+cli() {
+  if [ -n "${REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -h 127.0.0.1 -p "$PORT" "$@"
+  else redis-cli -h 127.0.0.1 -p "$PORT" "$@"; fi
+}
 
 if [ "${1:-start}" = stop ]; then
   if [ -f "$DIR/redis.pid" ] && kill -0 "$(cat "$DIR/redis.pid")" 2>/dev/null; then
@@ -25,14 +28,18 @@ if [ "${1:-start}" = stop ]; then
   exit 0
 fi
 
-if cli ping 2>/dev/null | grep -q PONG; then exit 0; fi
+if [ "$(cli ping 2>&1)" = PONG ]; then exit 0; fi  # ours, with this password, already running
+if cli ping 2>/dev/null | grep -q PONG; then
+  echo "redis.sh: another Redis (other password) runs on port $PORT; choose another REDIS_PORT" >&2
+  exit 1
+fi
 mkdir -p "$DIR"
 args=(--port "$PORT" --bind 127.0.0.1 --dir "$DIR" --daemonize yes --pidfile "$DIR/redis.pid"
       --logfile "$DIR/redis.log" --save "" --appendonly no)
 [ -n "${REDIS_PASSWORD:-}" ] && args+=(--requirepass "$REDIS_PASSWORD")
 redis-server "${args[@]}"
 for _ in $(seq 1 50); do
-  if cli ping 2>/dev/null | grep -q PONG; then exit 0; fi
+  if [ "$(cli ping 2>&1)" = PONG ]; then exit 0; fi
   sleep 0.1
 done
 echo "redis.sh: Redis did not start on port $PORT; see $DIR/redis.log" >&2

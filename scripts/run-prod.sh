@@ -23,7 +23,7 @@ DEMO_PORT=${DEMO_PORT:-8080}
 export PGPORT=${PGPORT:-54339}
 export PGDATA_DIR=${PGDATA_DIR:-/tmp/lederbot-prod-pg-$PGPORT}
 export PGDATABASES="lederbot lederbot_tracker"
-export REDIS_PORT=${REDIS_PORT:-63790}
+export REDIS_PORT=${REDIS_PORT:-63780}
 export REDIS_DIR=${REDIS_DIR:-/tmp/lederbot-prod-redis-$REDIS_PORT}
 export NGINX_DIR=$STACK_DIR/nginx
 PIDS=$STACK_DIR/pids  # "name pid" per line
@@ -133,7 +133,8 @@ if [ -f widget/dist/lederbot-widget.js ]; then
   echo "widget-$DEMO_PORT $!" >> "$PIDS"
   DEMO="http://localhost:$DEMO_PORT"
 fi
-if [ "${1:-}" != --background ]; then trap 'stop_all; echo Stopped.' INT TERM EXIT; fi
+on_exit() { trap - INT TERM EXIT; stop_all; echo "Stopped."; }
+if [ "${1:-}" != --background ]; then trap on_exit INT TERM EXIT; fi
 echo "Starting ${#started[@]} servers (about a minute and a half) …"
 for s in "${started[@]}"; do ready $s; done
 wait_for "http://127.0.0.1:$NGINX_PORT/" "nginx" 30 "$NGINX_DIR/error.log" \
