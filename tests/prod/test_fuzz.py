@@ -7,17 +7,22 @@ triggers no action and sets no slot."""
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import re
 import time
+import urllib.error
+import urllib.request
 import uuid
 from typing import Any
 
 import pytest
 import socketio
+import websocket
 
 from bot.channels.guard import is_button_payload
-from tests.prod.conftest import DEMO_PORT, RATE_LIMIT, Stack, texts
+from tests.prod.conftest import DEMO_PORT, NGINX_PORT, RATE_LIMIT, Stack, texts
 
 pytestmark = pytest.mark.prod
 
@@ -163,3 +168,49 @@ def test_rate_limit_holds_across_both_rasa_servers(stack: Stack) -> None:
     assert limited not in replies[:RATE_LIMIT]
     assert replies[RATE_LIMIT:] == [limited, limited]
     assert texts(stack.post(f"rolig-{uuid.uuid4().hex[:8]}", "Hvad er KL's værdier?")[1])[0] != limited
+
+
+def test_socketio_protocol_garbage_breaks_nothing(stack: Stack) -> None:
+    """Broken engine.io/socket.io packets, invalid UTF-8 over WebSocket and long-polling: no 5xx, both Rasa
+    servers stay up, and the next visitor is answered."""
+    origin = f"http://localhost:{DEMO_PORT}"
+    ws = websocket.create_connection(f"ws://127.0.0.1:{NGINX_PORT}/socket.io/?EIO=4&transport=websocket",
+                                     origin=origin, timeout=10)
+    try:
+        assert str(ws.recv()).startswith("0{")  # engine.io open
+        ws.send("40")
+        assert str(ws.recv()).startswith("40")  # socket.io connect
+        for junk in ['42[', '42["user_uttered"', '42["user_uttered", "tekst"]', "4x", "9", '42["ukendt", {}]',
+                     "42" + "[" * 2000, '42["user_uttered", {"message": {"a": 1}, "session_id": 7}]']:
+            ws.send(junk)
+        ws.send_binary(b"\xff\xfe\x00\x80")
+    except (websocket.WebSocketException, OSError):
+        pass  # the server may close a connection that sends garbage
+    finally:
+        ws.close()
+
+    handshake = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling",
+                                       headers={"Origin": origin})
+    with urllib.request.urlopen(handshake, timeout=30) as response:
+        sid = json.loads(response.read().decode()[1:])["sid"]
+    for body in (b"\xff\xfe\xfd", b"42[", b"", b"40" + b"\xc3\x28"):
+        post = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling&sid={sid}", body,
+                                      {"Origin": origin, "Content-Type": "text/plain;charset=UTF-8"})
+        try:
+            with urllib.request.urlopen(post, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status < 500, (body, status)
+
+    for server, pid in stack.pids().items():
+        if server.startswith("rasa-"):
+            os.kill(pid, 0)  # still running
+    inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client.on("bot_uttered", inbox.put)
+    client.connect(stack.base_url, transports=["websocket"])
+    try:
+        check_reply(stack, socketio_replies(client, inbox, "Hvad er KL's værdier?"), "after garbage")
+    finally:
+        client.disconnect()
