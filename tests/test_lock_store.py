@@ -65,3 +65,19 @@ def test_messages_of_one_conversation_are_still_served_one_at_a_time(redis_port:
 
     asyncio.run(many())
     assert most[0] == 1
+
+
+def test_two_servers_taking_tickets_at_once_lose_none(redis_port: int) -> None:
+    """Two Rasa servers (two stores), many messages for one conversation at the same moment."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    servers = [TicketLockStore(host="127.0.0.1", port=redis_port, key_prefix="testbot") for _ in range(2)]
+    conversation = uuid.uuid4().hex
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        numbers = list(pool.map(lambda i: servers[i % 2].issue_ticket(conversation, 30), range(64)))
+    lock = servers[0].get_lock(conversation)
+    assert lock is not None
+    assert sorted(numbers) == sorted(set(numbers)) and {t.number for t in lock.tickets} == set(numbers)
+    for number in numbers:
+        servers[number % 2].cleanup(conversation, number)
+    assert servers[0].get_lock(conversation) is None
