@@ -30,18 +30,14 @@ PIDS=$STACK_DIR/pids  # "name pid" per line
 LOGDIR=$STACK_DIR/log
 mkdir -p "$LOGDIR"
 
-secret() {  # file: a random value made once, readable only by this user
-  [ -s "$1" ] || (umask 077; "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$1")
-  cat "$1"
-}
+source scripts/lib.sh
 
 # --- the servers' settings (the same names as in deploy/ and docs/deploy.md) ---
 export KNOWLEDGE_DB_URL=${PROD_KNOWLEDGE_DB_URL:-postgresql+psycopg2://postgres@127.0.0.1:$PGPORT/lederbot}
 export TRACKER_DB_URL=${PROD_TRACKER_DB_URL:-postgresql+psycopg2://postgres@127.0.0.1:$PGPORT/lederbot_tracker}
 export REDIS_HOST=127.0.0.1 REDIS_DB=${REDIS_DB:-0}
-export REDIS_PASSWORD=${REDIS_PASSWORD:-$(secret "$STACK_DIR/redis-password")}
-mkdir -p var
-export RASA_API_TOKEN=${RASA_API_TOKEN:-$(secret var/rasa-api-token)}
+export REDIS_PASSWORD=${REDIS_PASSWORD:-$(made_once "$STACK_DIR/redis-password")}
+export RASA_API_TOKEN=${RASA_API_TOKEN:-$(made_once var/rasa-api-token)}
 export ACTION_ENDPOINT_URL=http://127.0.0.1:$ACTIONS_PROXY_PORT/webhook
 export ACTION_TIMEOUT_SECONDS=${ACTION_TIMEOUT_SECONDS:-8}
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-10}
@@ -79,13 +75,6 @@ wait_for() {  # url, name, seconds, log, pid
     sleep 1
   done
   fail "$2 did not answer within $3 s; see $4" "$4"
-}
-
-warm_up() {  # port: load the knowledge index and embedding model before the first question
-  curl -fsS -m 120 -o /dev/null -X POST "http://127.0.0.1:$1/webhook" -H 'Content-Type: application/json' \
-    -d '{"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": {"sender_id": "warm-up", "slots": {},
-         "latest_message": {}, "events": [], "paused": false}, "domain": {}}' \
-    || echo "WARNING: warm-up of the action server on :$1 failed" >&2
 }
 
 launch() {  # kind port: start one server in the background, record its pid

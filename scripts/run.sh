@@ -18,12 +18,8 @@ ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 # Browsers may call Rasa only from these origins (CORS and socket.io): by default the demo page.
 export WEBCHAT_ALLOWED_ORIGINS=${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:$DEMO_PORT,http://127.0.0.1:$DEMO_PORT}
 # Rasa's HTTP API (/conversations, /model) needs a token: RASA_API_TOKEN, else one made once in var/.
-if [ -z "${RASA_API_TOKEN:-}" ]; then
-  mkdir -p var
-  [ -s var/rasa-api-token ] || (umask 077; "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa-api-token)
-  RASA_API_TOKEN=$(cat var/rasa-api-token)
-fi
-export RASA_API_TOKEN
+source scripts/lib.sh
+export RASA_API_TOKEN=${RASA_API_TOKEN:-$(made_once var/rasa-api-token)}
 
 # Only the channels whose settings are in the environment (credentials.yml is the template).
 CHANNELS=$("$VENV/bin/python" -m bot channels credentials --template credentials.yml --out "$CREDENTIALS")
@@ -55,14 +51,6 @@ wait_for() {  # url, name, seconds, log file; gives up at once if a server has e
   fail "$2 did not start within $3 s; see $LOGDIR/" "$4"
 }
 
-# Load the knowledge index, lemmatizer and embedding model now rather than on the first question.
-warm_up() {
-  curl -fsS -m 120 -o /dev/null -X POST "http://localhost:$ACTIONS_PORT/webhook" -H 'Content-Type: application/json' \
-    -d '{"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": {"sender_id": "warm-up", "slots": {},
-         "latest_message": {}, "events": [], "paused": false}, "domain": {}}' \
-    || echo "WARNING: action server warm-up failed; the first question will be slower (see $LOGDIR/actions.log)" >&2
-}
-
 "$VENV/bin/python" -m bot serve actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/actions.log")
 "$VENV/bin/python" -m bot serve rasa --model "$MODEL" --port "$RASA_PORT" \
@@ -81,7 +69,7 @@ echo "${pids[*]}" > "$PIDFILE"
 
 if [ "${1:-}" = "--background" ]; then
   wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
-  warm_up
+  warm_up "$ACTIONS_PORT"
   wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
   [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
   echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
@@ -91,7 +79,7 @@ fi
 trap stop INT TERM EXIT
 echo "Starting the action server on :$ACTIONS_PORT, Rasa on :$RASA_PORT${DEMO:+ and the web-chat demo on :$DEMO_PORT} (about a minute) …"
 wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/actions.log"
-warm_up
+warm_up "$ACTIONS_PORT"
 wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
 [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
 cat <<MSG

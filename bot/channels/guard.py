@@ -185,19 +185,13 @@ class _Watched:
         return getattr(self.inner, item)
 
 
-_timeout_applied = False
-
-
 def apply_action_timeout(seconds: float) -> None:
     """Rasa 3.6 waits 5 minutes for the action server, fixed in ``rasa.core.actions.action``. The
     constant is read at call time, so setting it bounds the wait; the user then gets the apology."""
-    global _timeout_applied
     import rasa.core.actions.action as rasa_action
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[assignment]
-    if not _timeout_applied:
-        logger.info("action server timeout: %.1f s", seconds)
-        _timeout_applied = True
+    logger.debug("action server timeout: %.1f s", seconds)
 
 
 class Guard:

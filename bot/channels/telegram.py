@@ -395,7 +395,6 @@ class TelegramInput(InputChannel):
             if incoming is None:
                 return
             text, sender_id = incoming
-            self.guard.app = self.guard.app or self._app
             await self.guard.handle(
                 UserMessage(text, self.get_output_channel(), sender_id, input_channel=self.name()), on_new_message
             )
@@ -557,6 +556,8 @@ class TelegramInput(InputChannel):
         @telegram_webhook.listener("before_server_start")
         async def remember_app(app: Any, _loop: Any) -> None:
             self._app = app
+
+        self.guard.attach(telegram_webhook)
 
         @telegram_webhook.listener("after_server_start")
         async def start(app: Any, _loop: Any) -> None:

@@ -31,6 +31,7 @@ DEMO_PORT = NGINX_PORT + 35
 PGPORT = int(os.environ.get("TEST_PROD_PGPORT", "54359"))
 REDIS_PORT = int(os.environ.get("TEST_PROD_REDIS_PORT", "63759"))
 RATE_LIMIT = 30  # messages per sender and minute on the test stack
+ORIGIN = f"http://localhost:{DEMO_PORT}"  # the intranet page's origin (WEBCHAT_ALLOWED_ORIGINS of the stack)
 
 
 @dataclass
@@ -102,6 +103,13 @@ class Stack:
                 if isinstance(error, urllib.error.HTTPError) or port == RASA_PORTS[-1]:
                     raise
         raise AssertionError("unreachable")
+
+    def polling_session(self) -> str:
+        """Open a socket.io long-polling session through nginx, as a page on ORIGIN; its engine.io sid."""
+        handshake = urllib.request.Request(f"{self.base_url}/socket.io/?EIO=4&transport=polling",
+                                           headers={"Origin": ORIGIN})
+        with urllib.request.urlopen(handshake, timeout=30) as response:
+            return str(json.loads(response.read().decode()[1:])["sid"])  # "0{...}": engine.io open packet
 
     def psql(self, sql: str) -> str:
         command = ["psql", "-h", "127.0.0.1", "-p", str(PGPORT), "-U", "postgres", "-d", "postgres", "-tAc", sql]

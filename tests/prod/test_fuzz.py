@@ -7,7 +7,6 @@ triggers no action and sets no slot."""
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import re
@@ -22,7 +21,7 @@ import socketio
 import websocket
 
 from bot.channels.guard import is_button_payload
-from tests.prod.conftest import DEMO_PORT, NGINX_PORT, RATE_LIMIT, Stack, texts
+from tests.prod.conftest import NGINX_PORT, ORIGIN, RATE_LIMIT, Stack, texts
 
 pytestmark = pytest.mark.prod
 
@@ -142,11 +141,10 @@ def socketio_replies(client: socketio.Client, inbox: queue.Queue[dict[str, Any]]
 def test_socketio_messages_get_a_danish_reply(stack: Stack, transport: str) -> None:
     """Through nginx; long-polling only works if nginx keeps a client on one Rasa server."""
     inbox: queue.Queue[dict[str, Any]] = queue.Queue()
-    origin = f"http://localhost:{DEMO_PORT}"  # the intranet page's origin (WEBCHAT_ALLOWED_ORIGINS)
-    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": ORIGIN})
     client.on("bot_uttered", inbox.put)
     client.connect(stack.base_url, transports=[transport],
-                   headers={"Origin": origin} if transport == "polling" else {})
+                   headers={"Origin": ORIGIN} if transport == "polling" else {})
     try:
         sample = MESSAGES if transport == "websocket" else MESSAGES[:4] + ["Hvad er KL's værdier?"] * 3
         for message in sample:
@@ -173,9 +171,8 @@ def test_rate_limit_holds_across_both_rasa_servers(stack: Stack) -> None:
 def test_socketio_protocol_garbage_breaks_nothing(stack: Stack) -> None:
     """Broken engine.io/socket.io packets, invalid UTF-8 over WebSocket and long-polling: no 5xx, both Rasa
     servers stay up, and the next visitor is answered."""
-    origin = f"http://localhost:{DEMO_PORT}"
     ws = websocket.create_connection(f"ws://127.0.0.1:{NGINX_PORT}/socket.io/?EIO=4&transport=websocket",
-                                     origin=origin, timeout=10)
+                                     origin=ORIGIN, timeout=10)
     try:
         assert str(ws.recv()).startswith("0{")  # engine.io open
         ws.send("40")
@@ -189,13 +186,10 @@ def test_socketio_protocol_garbage_breaks_nothing(stack: Stack) -> None:
     finally:
         ws.close()
 
-    handshake = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling",
-                                       headers={"Origin": origin})
-    with urllib.request.urlopen(handshake, timeout=30) as response:
-        sid = json.loads(response.read().decode()[1:])["sid"]
+    sid = stack.polling_session()
     for body in (b"\xff\xfe\xfd", b"42[", b"", b"40" + b"\xc3\x28"):
         post = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling&sid={sid}", body,
-                                      {"Origin": origin, "Content-Type": "text/plain;charset=UTF-8"})
+                                      {"Origin": ORIGIN, "Content-Type": "text/plain;charset=UTF-8"})
         try:
             with urllib.request.urlopen(post, timeout=30) as response:
                 status = response.status
@@ -207,7 +201,7 @@ def test_socketio_protocol_garbage_breaks_nothing(stack: Stack) -> None:
         if server.startswith("rasa-"):
             os.kill(pid, 0)  # still running
     inbox: queue.Queue[dict[str, Any]] = queue.Queue()
-    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin})
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": ORIGIN})
     client.on("bot_uttered", inbox.put)
     client.connect(stack.base_url, transports=["websocket"])
     try:

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.prod.conftest import DEMO_PORT, RASA_PORTS, ROOT, Stack, texts
+from tests.prod.conftest import ORIGIN, RASA_PORTS, ROOT, Stack, texts
 
 pytestmark = pytest.mark.prod
 
@@ -151,17 +151,14 @@ def test_conversations_continue_when_a_rasa_server_is_killed(stack: Stack) -> No
             stack.start("rasa", RASA_PORTS[0])
 
 
-def sticky_server(stack: Stack, origin: str) -> int:
+def sticky_server(stack: Stack) -> int:
     """The Rasa server nginx pins this client to: open a long-polling session through nginx and ask
     each server directly whether it knows the session."""
-    handshake = urllib.request.Request(f"{stack.base_url}/socket.io/?EIO=4&transport=polling",
-                                       headers={"Origin": origin})
-    with urllib.request.urlopen(handshake, timeout=30) as response:
-        sid = json.loads(response.read().decode()[1:])["sid"]  # "0{...}": engine.io open packet
+    sid = stack.polling_session()
     owners = []
     for port in RASA_PORTS:
         probe = urllib.request.Request(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling&sid={sid}",
-                                       headers={"Origin": origin})
+                                       headers={"Origin": ORIGIN})
         try:
             with urllib.request.urlopen(probe, timeout=30):
                 owners.append(port)
@@ -174,10 +171,9 @@ def sticky_server(stack: Stack, origin: str) -> int:
 def test_web_chat_reconnects_to_the_other_server_and_keeps_the_conversation(stack: Stack) -> None:
     """The widget's path: socket.io over WebSocket through nginx; its server dies; the client reconnects
     (to the other server) and the follow-up is still answered in context."""
-    origin = f"http://localhost:{DEMO_PORT}"
-    victim = sticky_server(stack, origin)
+    victim = sticky_server(stack)
     inbox: queue.Queue[dict[str, Any]] = queue.Queue()
-    client = socketio.Client(reconnection=True, reconnection_delay=0.5, websocket_extra_options={"origin": origin})
+    client = socketio.Client(reconnection=True, reconnection_delay=0.5, websocket_extra_options={"origin": ORIGIN})
     session = uuid.uuid4().hex
     client.on("bot_uttered", inbox.put)
     client.on("connect", lambda: client.emit("session_request", {"session_id": session}))  # as the widget does

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.prod.conftest import ACTIONS_PORTS, ACTIONS_PROXY_PORT, DEMO_PORT, NGINX_PORT, RASA_PORTS, Stack
+from tests.prod.conftest import ACTIONS_PORTS, ACTIONS_PROXY_PORT, NGINX_PORT, ORIGIN, RASA_PORTS, Stack
 
 pytestmark = pytest.mark.prod
 
-ALLOWED = f"http://localhost:{DEMO_PORT}"
 FOREIGN = "https://angriber.example"
 
 
@@ -67,11 +66,11 @@ def test_cors_is_an_allow_list(stack: Stack) -> None:
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     _, headers = status_of(f"{stack.base_url}/webhooks/rest/webhook", "OPTIONS", {"Origin": FOREIGN, **preflight})
     assert "Access-Control-Allow-Origin" not in headers
-    _, headers = status_of(f"{stack.base_url}/webhooks/rest/webhook", "OPTIONS", {"Origin": ALLOWED, **preflight})
-    assert headers.get("Access-Control-Allow-Origin") == ALLOWED
+    _, headers = status_of(f"{stack.base_url}/webhooks/rest/webhook", "OPTIONS", {"Origin": ORIGIN, **preflight})
+    assert headers.get("Access-Control-Allow-Origin") == ORIGIN
 
 
 def test_socketio_refuses_foreign_pages(stack: Stack) -> None:
     handshake = f"{stack.base_url}/socket.io/?EIO=4&transport=polling"
     assert status_of(handshake, headers={"Origin": FOREIGN})[0] == 400
-    assert status_of(handshake, headers={"Origin": ALLOWED})[0] == 200
+    assert status_of(handshake, headers={"Origin": ORIGIN})[0] == 200
