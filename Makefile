@@ -98,6 +98,7 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed var/spacy-da/config.cfg
 	scripts/postgres.sh
 	scripts/redis.sh
+	scripts/deploy-tools.sh
 	$(PY) -m pytest -m "not rasa and not prod" -q
 
 validate: $(VENV)/.installed
