@@ -123,7 +123,7 @@ test:
 	scripts/test.sh
 
 eval: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
-	$(PY) -m bot.evaluation --questions tests/eval/questions.yml
+	$(PY) -m bot.evaluation
 
 bench: $(VENV)/.installed var/spacy-da/config.cfg knowledge
 	$(PY) -m bot.bench

@@ -6,41 +6,24 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    KnowledgeAction,
-    answered,
-    entity_level,
-    entity_values,
-    first_entity,
-    utter_decision,
-    utter_unit,
-)
+from actions.common import KnowledgeAction, answered, first_entity, question_from, utter_decision, utter_unit
+from actions.followup import follow_up
 from bot.answering import Answerer, Question
 from bot.knowledge.repository import KnowledgeRepository
 
 
-def question_from(tracker: Tracker, text: str | None = None, intent: str | None = None) -> Question:
-    return Question(
-        text=text if text is not None else (tracker.latest_message.get("text") or ""),
-        intent=intent if intent is not None else (tracker.latest_message.get("intent") or {}).get("name"),
-        organisation=first_entity(tracker, "organisation"),
-        level=entity_level(tracker),
-        principles=tuple(entity_values(tracker, "principle")),
-        fields=tuple(entity_values(tracker, "field")),
-        network_themes=tuple(entity_values(tracker, "network_theme")),
-    )
-
-
 def answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository,
+    use_context: bool = True,
 ) -> list[EventType]:
     """Search-backed answer to ``question``, with the previous question as context for follow-ups."""
-    decision = finder.decide(question, context=tracker.get_slot("last_query"))
+    decision = finder.decide(question, context=tracker.get_slot("last_query") if use_context else None)
     return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)
 
 
 class ActionAnswerQuestion(KnowledgeAction):
-    """Questions about a principle, a level, the network guide's questions or a fact."""
+    """Every question-like turn: a principle, a level, the network guide, a fact, and also what the NLU
+    called out of scope or was unsure of. The search decides whether the knowledge answers it."""
 
     def name(self) -> str:
         return "action_answer_question"
@@ -48,7 +31,11 @@ class ActionAnswerQuestion(KnowledgeAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
-        return answer(dispatcher, tracker, question_from(tracker), finder, repo)
+        question = question_from(tracker)
+        if tracker.get_slot("last_unit") and finder.names_no_topic(question.text):
+            # "niveau 1", "og i Glostrup?", "fortæl mere": whatever the intent, it leans on the last answer.
+            return follow_up(dispatcher, tracker, finder, repo)
+        return answer(dispatcher, tracker, question, finder, repo)
 
 
 class ActionShowUnit(KnowledgeAction):

@@ -13,8 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import Answerer, Decision
+from bot.answering import Answerer, Decision, Question
 from bot.knowledge.model import Unit
+from bot.knowledge.passages import Passage
 from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable
 from bot.knowledge.service import knowledge_service
 
@@ -49,7 +50,23 @@ def answerer() -> tuple[Answerer, KnowledgeRepository]:
     index = service.index()
     repo = service.repository
     home = os.environ.get("HOME_ORGANISATION", "").strip().lower() or None
-    return Answerer(index, index.organisations, home=home), repo
+    return Answerer(index, index.organisations, home=home, scope=service.scope()), repo
+
+
+FEEDBACK_PROMPT = "utter_ask_feedback"
+
+
+def after_answer(tracker: Tracker) -> bool:
+    """Whether the bot's last message before this turn asked "Hjalp svaret?" (feedback can only mean that)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action") == FEEDBACK_PROMPT
+    return False
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
@@ -68,6 +85,18 @@ def first_entity(tracker: Tracker, entity: str) -> str | None:
 def entity_level(tracker: Tracker) -> int | None:
     value = first_entity(tracker, "level")
     return int(value) if value in ("1", "2") else None
+
+
+def question_from(tracker: Tracker, text: str | None = None, intent: str | None = None) -> Question:
+    return Question(
+        text=text if text is not None else (tracker.latest_message.get("text") or ""),
+        intent=intent if intent is not None else (tracker.latest_message.get("intent") or {}).get("name"),
+        organisation=first_entity(tracker, "organisation"),
+        level=entity_level(tracker),
+        principles=tuple(entity_values(tracker, "principle")),
+        fields=tuple(entity_values(tracker, "field")),
+        network_themes=tuple(entity_values(tracker, "network_theme")),
+    )
 
 
 def show_payload(unit: Unit) -> str:
@@ -154,7 +183,23 @@ def utter_unit(dispatcher: CollectingDispatcher, unit: Unit, repo: KnowledgeRepo
         page=unit.page or "",
         buttons=next_step_buttons(unit, repo),
     )
-    dispatcher.utter_message(response="utter_ask_feedback")
+    dispatcher.utter_message(response=FEEDBACK_PROMPT)
+
+
+def utter_passage(dispatcher: CollectingDispatcher, unit: Unit, passage: Passage, repo: KnowledgeRepository) -> None:
+    """One item or sentence first, then the unit it belongs to and the source; the whole unit is the
+    first button."""
+    response = "utter_passage_answer_page" if unit.page else "utter_passage_answer"
+    dispatcher.utter_message(
+        response=response,
+        passage=passage.text,
+        title=unit.title,
+        organisation=org_name(repo, unit.organisation_id),
+        source=source_of(unit, repo),
+        page=unit.page or "",
+        buttons=[button(unit, f"Hele teksten: {unit.button_label}"), *next_step_buttons(unit, repo)][:MAX_BUTTONS],
+    )
+    dispatcher.utter_message(response=FEEDBACK_PROMPT)
 
 
 def answered(unit: Unit, query: str | None, intent: str | None, version: str) -> list[EventType]:
@@ -176,7 +221,23 @@ def utter_decision(
     """Turn a Decision into messages and slot events."""
     remember = [SlotSet("last_query", query), SlotSet("last_intent", intent)]
     if decision.kind == "answer" and decision.unit is not None:
-        utter_unit(dispatcher, decision.unit, repo)
+        if decision.passage is not None:
+            utter_passage(dispatcher, decision.unit, decision.passage, repo)
+        else:
+            utter_unit(dispatcher, decision.unit, repo)
+        return answered(decision.unit, query, intent, version)
+    if decision.kind == "compare" and decision.unit is not None and len(decision.options) == 2:
+        first, second = decision.options
+        dispatcher.utter_message(
+            response="utter_compare_levels",
+            title=decision.unit.title,
+            organisation=org_name(repo, decision.unit.organisation_id),
+            first_label=first.button_label, first=first.text,
+            second_label=second.button_label, second=second.text,
+            source=source_of(first, repo),
+            buttons=[button(first), button(second), button(decision.unit)],
+        )
+        dispatcher.utter_message(response=FEEDBACK_PROMPT)
         return answered(decision.unit, query, intent, version)
     if decision.kind == "choose":
         options = "\n".join(f"• {u.title} ({org_name(repo, u.organisation_id)})" for u in decision.options)
@@ -192,5 +253,5 @@ def utter_decision(
             buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options],
         )
         return remember
-    dispatcher.utter_message(response="utter_no_match")
+    dispatcher.utter_message(response="utter_out_of_scope" if decision.outside else "utter_no_match")
     return []

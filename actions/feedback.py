@@ -9,8 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, button, org_name
-from bot.answering import Answerer
+from actions.answers import answer
+from actions.common import KnowledgeAction, after_answer, button, org_name, question_from
+from bot.answering import Answerer, correction_topic
 from bot.insights.feedback import Feedback, feedback_repository
 from bot.knowledge.repository import KnowledgeRepository
 
@@ -37,19 +38,27 @@ def record_feedback(tracker: Tracker, helpful: bool) -> None:
 
 
 class ActionFeedbackPositive(KnowledgeAction):
+    """"Ja, tak" right after an answer; anything else classified so is asked of the knowledge."""
+
     def name(self) -> str:
         return "action_feedback_positive"
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
+        if not after_answer(tracker):
+            return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"), finder, repo)
         record_feedback(tracker, helpful=True)
         dispatcher.utter_message(response="utter_feedback_thanks")
         return []
 
 
 class ActionNegativeFeedback(KnowledgeAction):
-    """'Det var ikke det, jeg spurgte om': store it, apologise and offer the next best matches."""
+    """'Det var ikke det, jeg spurgte om': store it, apologise and offer the next best matches.
+
+    Feedback counts only right after an answer: "hvad gør jeg, når jeg laver fejl?" is a question
+    whatever the NLU says, and "nej, jeg mente tillid mellem leder og medarbejder" is the new question.
+    """
 
     def name(self) -> str:
         return "action_negative_feedback"
@@ -57,6 +66,13 @@ class ActionNegativeFeedback(KnowledgeAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        corrected = correction_topic(text)
+        if corrected is not None or not after_answer(tracker):
+            if corrected is not None:
+                record_feedback(tracker, helpful=False)
+            question = question_from(tracker, text=corrected or text, intent="ask_principle")
+            return answer(dispatcher, tracker, question, finder, repo, use_context=corrected is None)
         record_feedback(tracker, helpful=False)
         last_query = tracker.get_slot("last_query")
         last_unit = tracker.get_slot("last_unit")

@@ -1,4 +1,11 @@
-"""Decide what to answer: one unit, a choice between organisations, suggestions or nothing.
+"""Decide what to answer: one unit (or one passage of it), a choice between organisations,
+suggestions or nothing.
+
+Retrieval first: every question-like turn comes here, whatever intent the NLU gave it. The NLU's
+intent only shapes preferences (kind boosts); whether the knowledge answers the question is decided
+here, from the search and the scope model (``bot.knowledge.scope``): a question that reads like the
+out-of-scope examples is refused unless it names a unit, one that reads like the knowledge questions
+is answered from its best match even when it shares few words with the text.
 
 Pure logic over the knowledge service, so it is tested without Rasa; the actions only
 turn a Decision into messages.
@@ -13,9 +20,11 @@ from typing import Literal
 
 from bot.knowledge import text as tx
 from bot.knowledge.model import Organisation, Unit
+from bot.knowledge.passages import Passage
+from bot.knowledge.scope import ScopeModel
 from bot.knowledge.search import Hit, SearchIndex
 
-DecisionKind = Literal["answer", "choose", "suggest", "none"]
+DecisionKind = Literal["answer", "choose", "suggest", "compare", "none"]
 
 # Kind preferences per intent: multiplied into the search score.
 INTENT_BOOSTS: dict[str, dict[str, float]] = {
@@ -35,10 +44,8 @@ KIND_HINTS: dict[str, dict[str, float]] = {
     "tema": {"theme": 1.2, "network_theme": 1.2},
     "sporgsmal": {"question_set": 1.3},
     "adferd": {"behaviour": 1.3},
-    "opfor": {"behaviour": 1.2},
     "citat": {"quote": 1.6},
     "hvilke": {"list": 1.2},
-    "mange": {"survey": 1.3},
 }
 # Questions asking for reasons or explanation want a theme's explanatory prose, not its list.
 EXPLAIN_WORDS = ("hvorfor", "uddyb", "forklar", "baggrund", "begrund")
@@ -52,6 +59,15 @@ MIN_NGRAM = 0.32
 CLOSE_RATIO = 0.92
 # An equally complete match in another organisation's text this close makes the question ambiguous.
 RIVAL_RATIO = 0.85
+# Scope margins (``ScopeModel.outside_margin``, measured on tests/eval/dev.yml: out-of-scope questions
+# ≥ +0.013, knowledge questions ≤ +0.013): above OUTSIDE the question reads like the out-of-scope
+# examples; between UNSURE and OUTSIDE it is answered only from a well-covered match; below INSIDE a
+# weak lexical match is still answered, since the question reads like the knowledge questions.
+OUTSIDE_MARGIN = 0.02
+UNSURE_MARGIN = 0.0
+INSIDE_MARGIN = -0.015
+# A whole unit that scores this close to its best passage is shown whole (the question is about it).
+WHOLE_UNIT_RATIO = 0.97
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,8 @@ class Decision:
     unit: Unit | None = None
     options: tuple[Unit, ...] = ()
     hits: tuple[Hit, ...] = field(default=(), compare=False)
+    passage: Passage | None = None  # the item or sentence of ``unit`` that answers, shown first
+    outside: bool = False  # "none" because the question is not about the leadership texts
 
 
 @dataclass(frozen=True)
@@ -80,8 +98,10 @@ def strip_organisation_names(text: str, names: Sequence[str]) -> str:
 
 
 class Answerer:
-    def __init__(self, index: SearchIndex, organisations: Iterable[Organisation], home: str | None = None):
+    def __init__(self, index: SearchIndex, organisations: Iterable[Organisation], home: str | None = None,
+                 scope: ScopeModel | None = None):
         self.index = index
+        self.scope = scope
         # A deployment's home organisation: questions naming none are answered from its texts and KL's first.
         self.home = home
         self.organisation_names: Mapping[str, Sequence[str]] = {
@@ -136,8 +156,34 @@ class Answerer:
                     return child
         return unit
 
+    def names_no_topic(self, text: str) -> bool:
+        """"niveau 1", "og i Glostrup?", "fortæl mere": only levels, organisations and small words."""
+        return not any(not tx.is_stop(w) and tx.fold(w) not in tx.META_WORDS and tx.fold(w) not in MORE_WORDS
+                       for w in tx.tokens(self._query_text(text)))
+
+    def compare_levels(self, question: Question, pejlemaerke: Unit | None = None) -> Decision | None:
+        """"sammenlign niveau 1 og 2 for økonomistyring": the pejlemærke with both level descriptions.
+        ``pejlemaerke`` is the one in context when the question names none."""
+        if not asks_level_comparison(question.text):
+            return None
+        if not self.names_no_topic(question.text) or pejlemaerke is None:
+            organisation = question.organisation or self.detect_organisation(question.text)
+            hits = self.index.search(self._query_text(question.text), organisation=organisation,
+                                     kinds=("pejlemaerke", "level_description"), limit=1)
+            pejlemaerke = hits[0].unit if hits else None
+        if pejlemaerke is not None and pejlemaerke.kind == "level_description" and pejlemaerke.parent_id:
+            pejlemaerke = self.index.unit(pejlemaerke.parent_id)
+        if pejlemaerke is None or pejlemaerke.kind != "pejlemaerke":
+            return None
+        levels = sorted((c for c in self._children(pejlemaerke.id) if c.kind == "level_description"),
+                        key=lambda c: c.level or 0)
+        return Decision("compare", pejlemaerke, options=tuple(levels)) if len(levels) == 2 else None
+
     def decide(self, question: Question, context: str | None = None) -> Decision:
         """Decide on ``question``; ``context`` (the previous question) resolves "hvad så med …?" turns."""
+        comparison = self.compare_levels(question)
+        if comparison is not None:
+            return comparison
         if not context or self.index.has_unknown_words(question.text):
             return self._decide(question)
         combined = Question(f"{question.text} {context}", question.intent, question.organisation,
@@ -164,9 +210,36 @@ class Answerer:
         level = question.level if question.level is not None else tx.parse_level(question.text)
         question = Question(question.text, question.intent, organisation if isinstance(organisation, str) else None,
                             level, question.principles, question.fields, question.network_themes)
+        query = self._query_text(question.text)
+        boosts, explain = self._kind_boosts(question)
+        # A level is only described for pejlemærker.
+        kinds = ("pejlemaerke", "level_description") if level is not None else None
+        hits = self.index.search(query, organisation=organisation, kinds=kinds, boost_kinds=boosts,
+                                 boost_units=self._entity_boosts(question), limit=20)
+        if not hits:
+            return Decision("none")
+        margin = self._outside_margin(query)
+        if not self._credible(hits[0], margin, named=bool(question.principles or question.fields)):
+            return Decision("none", hits=tuple(hits), outside=margin > UNSURE_MARGIN)
+        ranked = self._rank(hits, question, explain)
+        best_unit, best_hit = ranked[0][0], ranked[0][1]
+        if organisation is None and level is None:
+            options = self._rivals(ranked)
+            if len(options) > 1:
+                return Decision("choose", options=tuple(options[:3]), hits=tuple(hits))
+        weak = best_hit.coverage < 0.5 and best_hit.ngram < 0.45 and margin > INSIDE_MARGIN
+        if weak and len(ranked) > 1 and ranked[1][1].score >= best_hit.score * CLOSE_RATIO:
+            return Decision("suggest", options=tuple(u for u, _, _ in ranked[:3]), hits=tuple(hits))
+        return Decision("answer", best_unit, hits=tuple(hits), passage=ranked[0][2])
 
-        # Entities the NLU mapped to a unit id (via generated synonyms) make that unit more likely;
-        # they don't overrule the search, since a name can be part of a longer question.
+    def _query_text(self, text: str) -> str:
+        """The question without organisation names and levels, which filter rather than describe."""
+        names = [n for names in self.organisation_names.values() for n in names]
+        return tx.LEVEL_PATTERN.sub(" ", strip_organisation_names(text, names))
+
+    def _entity_boosts(self, question: Question) -> dict[str, float]:
+        """Units the NLU named (via generated synonyms) are more likely; they don't overrule the search,
+        since a name can be part of a longer question."""
         boost_units: dict[str, float] = {}
         for unit_id in (*question.principles, *question.fields, *question.network_themes):
             unit = self.index.unit(unit_id)
@@ -175,9 +248,10 @@ class Answerer:
                 for child in self._children(unit.id):
                     if child.kind == "level_description":
                         boost_units[child.id] = ENTITY_BOOST
+        return boost_units
 
-        names = [n for names in self.organisation_names.values() for n in names]
-        query = tx.LEVEL_PATTERN.sub(" ", strip_organisation_names(question.text, names))
+    def _kind_boosts(self, question: Question) -> tuple[dict[str, float], bool]:
+        """Kind preferences from the intent and from words that name a kind; whether reasons are asked."""
         boosts = dict(INTENT_BOOSTS.get(question.intent or "", DEFAULT_BOOST))
         folded_words = tx.word_forms(question.text)
         for stem, hinted in KIND_HINTS.items():
@@ -187,56 +261,99 @@ class Answerer:
         explain = any(w.startswith(e) for w in folded_words for e in EXPLAIN_WORDS)
         if explain:
             boosts["theme_prose"] = 1.2
-        # A level is only described for pejlemærker.
-        kinds = ("pejlemaerke", "level_description") if level is not None else None
-        hits = self.index.search(query, organisation=organisation, kinds=kinds, boost_kinds=boosts,
-                                 boost_units=boost_units, limit=12)
-        if not hits:
-            return Decision("none")
-        top = hits[0]
-        if top.coverage < MIN_COVERAGE and top.ngram < MIN_NGRAM:
-            return Decision("none", hits=tuple(hits))
+        return boosts, explain
 
-        # Collapse hits to preferred units, keeping order and the best score per unit.
-        ranked: list[tuple[Unit, Hit]] = []
+    def _outside_margin(self, query: str) -> float:
+        vector = self.index.query_vector(query) if self.scope is not None else None
+        return self.scope.outside_margin(vector) if self.scope is not None and vector is not None else 0.0
+
+    @staticmethod
+    def _credible(top: Hit, margin: float, named: bool) -> bool:
+        """Whether the best hit may answer at all: a named unit always; otherwise by the scope margin and
+        how well the hit covers the question's words."""
+        names_unit = named or (top.name >= 0.99 and top.coverage >= 0.6)
+        if names_unit:
+            return True
+        if margin > OUTSIDE_MARGIN:
+            return False
+        lexical = top.coverage >= MIN_COVERAGE or top.ngram >= MIN_NGRAM
+        if margin > UNSURE_MARGIN:
+            return top.coverage >= 0.6
+        return lexical or margin <= INSIDE_MARGIN
+
+    def _rank(self, hits: Sequence[Hit], question: Question, explain: bool) -> list[tuple[Unit, Hit, Passage | None]]:
+        """Hits collapsed to the units a leader most likely wants, best first, each with the passage to
+        show first (None: the whole unit)."""
+        whole = {h.unit.id: h.score for h in hits if h.passage is None}
+        ranked: list[tuple[Unit, Hit, Passage | None]] = []
         seen: set[str] = set()
-        scores = {h.unit.id: h.score for h in hits}
         for hit in hits:
             unit = self._prefer(hit.unit, question, explain)
             # The theme itself (headline + commitments) unless its prose is clearly the better match.
-            if (unit.kind == "theme_prose" and not explain and unit.parent_id
-                    and scores.get(unit.parent_id, 0.0) >= 0.6 * hit.score):
+            if (unit.kind == "theme_prose" and not explain and unit.parent_id and hit.passage is None
+                    and whole.get(unit.parent_id, 0.0) >= 0.6 * hit.score):
                 unit = self.index.unit(unit.parent_id) or unit
-            if unit.id not in seen:
-                seen.add(unit.id)
-                ranked.append((unit, hit))
-        best_unit, best_hit = ranked[0]
+            if unit.id in seen:
+                continue
+            seen.add(unit.id)
+            passage = hit.passage if unit.id == hit.unit.id else None
+            if passage is not None and whole.get(unit.id, 0.0) >= WHOLE_UNIT_RATIO * hit.score:
+                passage = None
+            ranked.append((unit, hit, passage))
+        return ranked
 
-        if organisation is None and level is None:
-            # Another organisation's unit that covers the question as fully ("innovation" is in both
-            # Kalundborg's and Glostrup's texts) and scores nearly as well: ask which one is meant.
-            rivals = [
-                (u, h) for u, h in ranked[1:]
-                if u.organisation_id != best_unit.organisation_id and h.score >= best_hit.score * RIVAL_RATIO
-                and h.coverage >= 0.9 and _same_topic(h, best_hit)
-            ]
-            if rivals:
-                options = [best_unit]
-                orgs = {best_unit.organisation_id}
-                for unit, _ in rivals:
-                    if unit.organisation_id not in orgs:
-                        options.append(unit)
-                        orgs.add(unit.organisation_id)
-                return Decision("choose", options=tuple(options[:3]), hits=tuple(hits))
+    @staticmethod
+    def _rivals(ranked: Sequence[tuple[Unit, Hit, Passage | None]]) -> list[Unit]:
+        """Another organisation's unit that covers the question as fully ("innovation" is in both
+        Kalundborg's and Glostrup's texts) and scores nearly as well: the options to choose between."""
+        best_unit, best_hit = ranked[0][0], ranked[0][1]
+        options = [best_unit]
+        orgs = {best_unit.organisation_id}
+        for unit, hit, _ in ranked[1:]:
+            if (unit.organisation_id not in orgs and hit.score >= best_hit.score * RIVAL_RATIO
+                    and hit.coverage >= 0.9 and _same_topic(hit, best_hit)):
+                options.append(unit)
+                orgs.add(unit.organisation_id)
+        return options
 
-        weak = best_hit.coverage < 0.5 and best_hit.ngram < 0.45
-        if weak and len(ranked) > 1 and ranked[1][1].score >= best_hit.score * CLOSE_RATIO:
-            return Decision("suggest", options=tuple(u for u, _ in ranked[:3]), hits=tuple(hits))
-        return Decision("answer", best_unit, hits=tuple(hits))
+
+COMPARE_WORDS = re.compile(r"\b(sammenlign\w*|forskel\w*|side om side|begge niveauer)\b", re.IGNORECASE)
+BOTH_LEVELS = re.compile(r"\bniveau(?:erne)?\s*(1|et|én|en)\s*(?:og|,|/|&|vs\.?|versus|med)\s*(?:niveau\s*)?(2|to)\b",
+                         re.IGNORECASE)
+# Words that ask for more of the previous answer ("fortæl mere", "uddyb det").
+MORE_WORDS = frozenset({"mere", "uddyb", "uddybe", "uddyber", "fortsæt", "teksten", "hele", "resten", "læs"})
+
+
+def asks_level_comparison(text: str) -> bool:
+    """Both levels asked side by side: "niveau 1 og 2", "forskellen på niveauerne", "sammenlign …"."""
+    if BOTH_LEVELS.search(text):
+        return True
+    folded = tx.fold(text)
+    return bool(COMPARE_WORDS.search(text)) and "niveau" in folded
+
+
+def asks_for_more(text: str) -> bool:
+    """"fortæl mere", "kan du uddybe det?", "læs mere": more of the previous answer (with
+    ``Answerer.names_no_topic``, nothing new is named)."""
+    return 0 < len(tx.tokens(text)) <= 7 and bool(tx.word_forms(text) & {tx.fold(w) for w in MORE_WORDS})
 
 
 REFERRING_START = re.compile(r"^\s*(og|men|hvad med|hvad så med|samme)\b", re.IGNORECASE)
 REFERRING_WORD = re.compile(r"\b(så|det|dette|den|denne|dem|også|hertil|dertil)\b|\btil\W*$", re.IGNORECASE)
+
+
+CORRECTION = re.compile(
+    r"^\W*(?:nej|næ|ikke det)?\W*(?:jeg\s+|vi\s+)?(?:mente|mener|tænkte på|tænker på|spurgte om|spørger om|"
+    r"ville vide noget om|vil vide noget om)\s+(?P<topic>.+)$", re.IGNORECASE)
+
+
+def correction_topic(text: str) -> str | None:
+    """"nej, jeg mente tillid mellem leder og medarbejder" → "tillid mellem leder og medarbejder"."""
+    match = CORRECTION.match(text.strip())
+    if match is None:
+        return None
+    topic = match.group("topic").strip(" ?.!")
+    return topic if any(not tx.is_stop(w) for w in tx.tokens(topic)) else None
 
 
 def refers_back(text: str) -> bool:

@@ -103,13 +103,14 @@ def make_tracker() -> Callable[..., Any]:
         slots: dict[str, Any] | None = None,
         sender: str = "test-user",
         channel: str = "rest",
+        history: list[dict[str, Any]] | None = None,
     ) -> Tracker:
         latest = {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
             "entities": entities or [],
         }
-        events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
+        events = [*(history or []), {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
         return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
     return _make

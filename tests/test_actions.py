@@ -13,15 +13,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerQuestion, ActionShowUnit
-from actions.fallback import ActionFallbackSearch
 from actions.feedback import ActionFeedbackPositive, ActionNegativeFeedback
 from actions.followup import ActionFollowUp
 from actions.overview import ActionShowOverview
 from actions.warmup import ActionWarmUp
 from tests.conftest import ROOT
 
-ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionFallbackSearch,
-                  ActionNegativeFeedback, ActionFeedbackPositive, ActionWarmUp]
+ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionNegativeFeedback,
+                  ActionFeedbackPositive, ActionWarmUp]
 
 
 def run(action: Any, tracker: Any, domain: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
@@ -86,8 +85,10 @@ class TestAnswers:
     def test_out_of_scope_text_gets_no_leadership_text(self, make_tracker, domain):
         dispatcher, events = run(ActionAnswerQuestion(), make_tracker("Kan du bestille frokost?", "ask_principle"),
                                  domain)
-        assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
+        assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
         assert events == []
+        reply = rendered(dispatcher, domain)[0]
+        assert "står der ikke noget om i ledelsesgrundlagene" in reply and "HR" in reply
 
     def test_button_shows_the_unit(self, make_tracker, domain, repository):
         tracker = make_tracker('/show_unit{"unit_id": "kl.dagsorden.adfaerd"}', "show_unit",
@@ -146,23 +147,58 @@ class TestOverviewAndFallback:
         text = rendered(dispatcher, domain)[0]
         assert all(f"• {t.title}" in text for t in repository.find(kind="theme"))
 
-    def test_fallback_never_answers_out_of_scope(self, make_tracker, domain):
+    def test_unsure_nlu_never_answers_out_of_scope(self, make_tracker, domain):
         tracker = make_tracker("hvordan nulstiller jeg min adgangskode", "nlu_fallback")
-        dispatcher, _ = run(ActionFallbackSearch(), tracker, domain)
-        assert [m["response"] for m in dispatcher.messages] == ["utter_no_match"]
+        dispatcher, _ = run(ActionAnswerQuestion(), tracker, domain)
+        assert [m["response"] for m in dispatcher.messages] in (["utter_no_match"], ["utter_out_of_scope"])
+
+    def test_a_question_the_nlu_called_out_of_scope_is_still_asked_of_the_knowledge(self, make_tracker, domain):
+        tracker = make_tracker("hvad siger glostrup om at træffe de vanskelige beslutninger", "out_of_scope",
+                               [{"entity": "organisation", "value": "glostrup"}])
+        dispatcher, events = run(ActionAnswerQuestion(), tracker, domain)
+        assert "træffe beslutninger – også de vanskelige" in rendered(dispatcher, domain)[0]
+        assert slot(events, "last_unit") == "glostrup.rollen"
+
+    def test_one_item_of_a_list_is_answered_as_a_passage_with_its_unit_one_button_away(self, make_tracker, domain):
+        tracker = make_tracker("hvordan skal jeg som leder i glostrup reagere på kritik", "ask_principle",
+                               [{"entity": "organisation", "value": "glostrup"}])
+        dispatcher, _ = run(ActionAnswerQuestion(), tracker, domain)
+        first = dispatcher.messages[0]
+        assert first["response"] == "utter_passage_answer"
+        assert rendered(dispatcher, domain)[0].startswith("»tåler modgang og er lydhør over for konstruktiv kritik«")
+        assert first["buttons"][0]["payload"] == '/show_unit{"unit_id": "glostrup.rollen"}'
 
     def test_negative_feedback_offers_alternatives(self, make_tracker, domain):
         slots = {"last_unit": "kalundborg.velfaerd.strategisk-innovation", "last_query": "innovation"}
+        prompt = [{"event": "user", "text": "innovation"},
+                  {"event": "bot", "text": "Hjalp svaret?", "metadata": {"utter_action": "utter_ask_feedback"}}]
         dispatcher, _ = run(ActionNegativeFeedback(), make_tracker("det var ikke det jeg spurgte om",
-                                                                   "feedback_negative", slots=slots), domain)
+                                                                   "feedback_negative", slots=slots,
+                                                                   history=prompt), domain)
         message = dispatcher.messages[0]
         assert message["response"] == "utter_feedback_alternatives"
         assert all("strategisk-innovation\"" not in b["payload"] for b in message["buttons"])
 
+    def test_feedback_words_in_a_question_without_an_answer_before_are_a_question(self, make_tracker, domain):
+        tracker = make_tracker("hvordan skal vi i KL forholde os til fejl", "feedback_negative",
+                               [{"entity": "organisation", "value": "kl"}])
+        dispatcher, _ = run(ActionNegativeFeedback(), tracker, domain)
+        assert dispatcher.messages[0]["response"] in ("utter_knowledge_answer", "utter_passage_answer")
+        assert "acceptere og lære af fejl" in rendered(dispatcher, domain)[0]
+
+    def test_a_correction_is_answered_as_the_new_question(self, make_tracker, domain):
+        slots = {"last_unit": "kl.resultater", "last_query": "resultater"}
+        prompt = [{"event": "user", "text": "resultater"},
+                  {"event": "bot", "text": "Hjalp svaret?", "metadata": {"utter_action": "utter_ask_feedback"}}]
+        tracker = make_tracker("nej, jeg mente evidensbaseret opgaveløsning", "feedback_negative", slots=slots,
+                               history=prompt)
+        _, events = run(ActionNegativeFeedback(), tracker, domain)
+        assert slot(events, "last_unit").startswith("kalundborg.drift.evidensbaseret-opgaveloesning")
+
 
 def test_unreadable_database_gives_danish_apology(make_tracker, domain, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{tmp_path / 'missing.db'}")
-    for action in (ActionAnswerQuestion(), ActionShowOverview(), ActionFollowUp(), ActionFallbackSearch()):
+    for action in (ActionAnswerQuestion(), ActionShowOverview(), ActionFollowUp(), ActionNegativeFeedback()):
         dispatcher, _ = run(action, make_tracker("hvad betyder evidensbaseret", "ask_principle"), domain)
         assert [m["response"] for m in dispatcher.messages] == ["utter_knowledge_unavailable"]
     assert "Beklager" in domain.responses["utter_knowledge_unavailable"][0]["text"]

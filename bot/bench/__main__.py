@@ -29,7 +29,7 @@ KNOWLEDGE_CATEGORIES = {"level", "principle", "theme", "network_topic", "network
 
 
 def knowledge_questions() -> list[str]:
-    cases = yaml.safe_load((ROOT / "tests" / "eval" / "questions.yml").read_text(encoding="utf-8"))["cases"]
+    cases = yaml.safe_load((ROOT / "tests" / "eval" / "dev.yml").read_text(encoding="utf-8"))["cases"]
     return [c["turns"][0] for c in cases if c["category"] in KNOWLEDGE_CATEGORIES and len(c["turns"]) == 1]
 
 

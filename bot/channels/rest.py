@@ -24,6 +24,15 @@ MAX_SENDER_ID = 128
 MAX_BODY_BYTES = 256 * 1024
 
 
+class WholeMessages(CollectingOutputChannel):
+    """Rasa's collector splits a text at every blank line, but only when it has no buttons, so an answer
+    came as one message or as four ("title", "text", "text", "Kilde: …") depending on its buttons. Here
+    each bot message stays one message, as in the web-chat, Teams and Telegram."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text.strip()))
+
+
 class RestInput(RasaRestInput):
     """Configured in credentials.yml as ``bot.channels.rest.RestInput`` (no settings)."""
 
@@ -67,7 +76,7 @@ class RestInput(RasaRestInput):
                 text = ""
             if not isinstance(text, str) or (metadata is not None and not isinstance(metadata, dict)):
                 return bad_request(request)
-            collector = CollectingOutputChannel()
+            collector = WholeMessages()
             message = UserMessage(text, collector, sender.strip(), input_channel=self.name(),
                                   metadata=metadata or {})
             await guard.handle(message, on_new_message)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.knowledge import embeddings
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.passages import passage_unit, passages_of
 from bot.knowledge.search import passage_text
 from bot.knowledge.store import replace_knowledge
 
@@ -29,9 +30,13 @@ class LoadResult:
 
 
 def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CACHE) -> dict[str, bytes]:
-    """Passage embeddings for every unit, reusing a local cache keyed by the passage text."""
+    """Passage embeddings for every unit and each of its items and sentences (``bot.knowledge.passages``),
+    reusing a local cache keyed by the passage text, so a publish embeds only what changed."""
     by_id = {u.id: u for u in knowledge.units}
     passages = {u.id: passage_text(u, by_id.get(u.parent_id or "")) for u in knowledge.units}
+    for unit in knowledge.units:
+        for passage in passages_of(unit):
+            passages[passage.id] = passage_text(passage_unit(unit, passage), unit)
     keys = {uid: hashlib.sha1(f"{embeddings.MODEL_NAME}\n{p}".encode()).hexdigest() for uid, p in passages.items()}
     cache: dict[str, np.ndarray] = {}
     if cache_path.exists():

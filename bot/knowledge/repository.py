@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, Row
 
 from bot.knowledge import tables as t
 from bot.knowledge.model import Document, Organisation, Unit
+from bot.knowledge.passages import passage_id
 
 
 class KnowledgeUnavailable(Exception):
@@ -159,6 +160,7 @@ class SqlKnowledgeRepository:
                 with self._engine.connect() as conn:
                     docs = tuple(_document(r) for r in conn.execute(select(t.documents)).all())
                     emb_rows = conn.execute(select(t.unit_embeddings)).all()
+                    passage_rows = conn.execute(select(t.passage_embeddings)).all()
                     model = conn.execute(
                         select(t.knowledge_version.c.embedding_model)
                         .order_by(t.knowledge_version.c.id.desc()).limit(1)
@@ -166,6 +168,8 @@ class SqlKnowledgeRepository:
             except Exception as exc:
                 raise KnowledgeUnavailable(str(exc)) from exc
             embeddings = {r.unit_id: np.frombuffer(r.vector, dtype=np.float32) for r in emb_rows}
+            embeddings.update({passage_id(r.unit_id, r.position): np.frombuffer(r.vector, dtype=np.float32)
+                               for r in passage_rows})
             self._snapshot = Snapshot(version, units, tuple(self.organisations()), docs, embeddings, model)
             return self._snapshot
 

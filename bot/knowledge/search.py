@@ -25,6 +25,7 @@ import numpy as np
 from bot.knowledge import text as tx
 from bot.knowledge.fuzzy import Vocabulary
 from bot.knowledge.model import Unit
+from bot.knowledge.passages import Passage, passage_unit, passages_of
 from bot.knowledge.repository import Snapshot
 
 FIELD_WEIGHTS = {"title": 3.0, "synonyms": 3.0, "keywords": 2.0, "headline": 2.0, "label": 1.0,
@@ -41,6 +42,7 @@ class SearchOptions:
     synonyms: bool = True
     lemmas: bool = True
     names: bool = True
+    passages: bool = True
     w_lexical: float = 0.55
     w_ngram: float = 0.15
     w_semantic: float = 0.30
@@ -56,6 +58,7 @@ class Hit:
     ngram: float
     semantic: float
     name: float = 0.0
+    passage: Passage | None = None  # set when the entry that matched is one item or sentence of the unit
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,14 @@ class SearchIndex:
         self._embed_query = (
             lru_cache(maxsize=32)(embed_query) if (embed_query and options.semantic and snapshot.embeddings) else None
         )
+        # Index entries: every unit, then every unit's passages (items, sentences) as entries of their own.
         self._units = list(snapshot.units)
+        self._passages: dict[int, Passage] = {}
+        if options.passages:
+            for unit in snapshot.units:
+                for passage in passages_of(unit):
+                    self._passages[len(self._units)] = passage
+                    self._units.append(passage_unit(unit, passage))
         self._position = {u.id: i for i, u in enumerate(self._units)}
         term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
         corpus = _Corpus.read(self._units, self._by_id, options, term_fn)
@@ -373,11 +383,20 @@ class SearchIndex:
             for unit_id, factor in boost_units.items():
                 if unit_id in self._position:
                     score[self._position[unit_id]] *= factor
-        return [
-            Hit(self._units[i], float(score[i]), float(lexical[i]), float(coverage[i]), float(gram[i]),
-                float(sem_scores[i]) if sem_scores is not None else 0.0, float(name[i]))
-            for i in _top(score, self._allowed(organisation, kinds, level), limit)
-        ]
+        return [self._hit(i, score, lexical, coverage, gram, sem_scores, name)
+                for i in _top(score, self._allowed(organisation, kinds, level), limit)]
+
+    def _hit(self, i: int, score: np.ndarray, lexical: np.ndarray, coverage: np.ndarray, gram: np.ndarray,
+             sem_scores: np.ndarray | None, name: np.ndarray) -> Hit:
+        """Entry ``i`` as a hit on its unit; a passage entry names the unit and carries the passage."""
+        passage = self._passages.get(i)
+        unit = self._by_id[passage.unit_id] if passage is not None else self._units[i]
+        return Hit(unit, float(score[i]), float(lexical[i]), float(coverage[i]), float(gram[i]),
+                   float(sem_scores[i]) if sem_scores is not None else 0.0, float(name[i]), passage)
+
+    def query_vector(self, query: str) -> np.ndarray | None:
+        """The query's embedding (cached per index; None without semantic search)."""
+        return self._embed_query(query) if self._embed_query is not None else None
 
     def has_unknown_words(self, text: str) -> bool:
         """Whether the text has a content word the knowledge never uses, not even misspelled."""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from bot.knowledge import embeddings
 from bot.knowledge.db import database_url, engine_for
 from bot.knowledge.repository import KnowledgeRepository, SqlKnowledgeRepository
+from bot.knowledge.scope import ScopeModel, embed_cached, scope_examples
 from bot.knowledge.search import SearchIndex, SearchOptions
 
 VERSION_CHECK_SECONDS = 2.0
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NLU_FILE = PROJECT_ROOT / "nlu" / "nlu.yml"
+SCOPE_CACHE = PROJECT_ROOT / "var" / "scope-embeddings.npz"
 
 
 class KnowledgeService:
@@ -20,6 +25,7 @@ class KnowledgeService:
         self.repository = repository
         self.options = options
         self._index: SearchIndex | None = None
+        self._scope: ScopeModel | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -34,6 +40,17 @@ class KnowledgeService:
                 embed = embeddings.embed_query if (snapshot.embeddings and embeddings.available()) else None
                 self._index = SearchIndex(snapshot, self.options, embed)
             return self._index
+
+    def scope(self) -> ScopeModel | None:
+        """The in/out-of-scope example model (None without embeddings or training data); built once."""
+        with self._lock:
+            if self._scope is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():
+                inside, outside = scope_examples(NLU_FILE)
+                embed = embeddings.embed_query
+                self._scope = ScopeModel(embed_cached(inside, embed, SCOPE_CACHE, embeddings.MODEL_NAME),
+                                         embed_cached(outside, embed, SCOPE_CACHE.with_name("scope-outside.npz"),
+                                                      embeddings.MODEL_NAME))
+            return self._scope
 
 
 _services: dict[str, KnowledgeService] = {}

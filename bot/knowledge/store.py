@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.knowledge import tables as t
 from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.passages import split_passage_id
 
 
 def create_schema(engine: Engine) -> None:
@@ -24,7 +25,8 @@ def replace_knowledge(
     """Replace all knowledge in one transaction: readers see either the old or the new content."""
     create_schema(engine)
     with engine.begin() as conn:
-        for table in (t.unit_embeddings, t.unit_items, t.units, t.documents, t.organisations, t.knowledge_version):
+        for table in (t.passage_embeddings, t.unit_embeddings, t.unit_items, t.units, t.documents,
+                      t.organisations, t.knowledge_version):
             conn.execute(delete(table))
         conn.execute(
             insert(t.organisations),
@@ -65,10 +67,7 @@ def replace_knowledge(
         if items:
             conn.execute(insert(t.unit_items), items)
         if embeddings:
-            conn.execute(
-                insert(t.unit_embeddings),
-                [{"unit_id": uid, "model": embedding_model or "", "vector": vec} for uid, vec in embeddings.items()],
-            )
+            _insert_embeddings(conn, embeddings, embedding_model or "")
         conn.execute(
             insert(t.knowledge_version),
             [{
@@ -78,3 +77,18 @@ def replace_knowledge(
                 "embedding_model": embedding_model if embeddings else None,
             }],
         )
+
+
+def _insert_embeddings(conn: Connection, embeddings: dict[str, bytes], model: str) -> None:
+    """Unit vectors by unit id, passage vectors (``unit#position``) by unit and position."""
+    unit_rows, passage_rows = [], []
+    for key, vector in embeddings.items():
+        passage = split_passage_id(key)
+        if passage is None:
+            unit_rows.append({"unit_id": key, "model": model, "vector": vector})
+        else:
+            passage_rows.append({"unit_id": passage[0], "position": passage[1], "model": model, "vector": vector})
+    if unit_rows:
+        conn.execute(insert(t.unit_embeddings), unit_rows)
+    if passage_rows:
+        conn.execute(insert(t.passage_embeddings), passage_rows)

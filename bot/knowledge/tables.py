@@ -84,3 +84,14 @@ unit_embeddings = Table(
     Column("model", String(100), nullable=False),
     Column("vector", LargeBinary, nullable=False),
 )
+
+# One vector per item or sentence of a unit (bot.knowledge.passages); the passages themselves are derived
+# from the unit at index time, so only their vectors are stored.
+passage_embeddings = Table(
+    "passage_embeddings",
+    metadata,
+    Column("unit_id", String(200), ForeignKey("units.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("model", String(100), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
