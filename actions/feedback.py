@@ -37,6 +37,11 @@ def record_feedback(tracker: Tracker, helpful: bool) -> None:
         logger.exception("could not store feedback")
 
 
+def is_feedback(tracker: Tracker) -> bool:
+    """A 👍/👎 button always is (also under an older answer); typed text only right after an answer."""
+    return (tracker.latest_message.get("text") or "").startswith("/") or after_answer(tracker)
+
+
 class ActionFeedbackPositive(KnowledgeAction):
     """"Ja, tak" right after an answer; anything else classified so is asked of the knowledge."""
 
@@ -46,7 +51,7 @@ class ActionFeedbackPositive(KnowledgeAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
-        if not after_answer(tracker):
+        if not is_feedback(tracker):
             return answer(dispatcher, tracker, question_from(tracker, intent="ask_principle"), finder, repo)
         record_feedback(tracker, helpful=True)
         dispatcher.utter_message(response="utter_feedback_thanks")
@@ -68,7 +73,7 @@ class ActionNegativeFeedback(KnowledgeAction):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         corrected = correction_topic(text)
-        if corrected is not None or not after_answer(tracker):
+        if corrected is not None or not is_feedback(tracker):
             if corrected is not None:
                 record_feedback(tracker, helpful=False)
             question = question_from(tracker, text=corrected or text, intent="ask_principle")

@@ -37,7 +37,9 @@ def test_positive_button_is_stored(make_tracker, domain) -> None:
 def test_free_text_complaint_is_stored_as_comment(make_tracker, domain) -> None:
     start = datetime.now(timezone.utc)
     text = "det var ikke det jeg spurgte om, skriv til mig på anne@example.dk"
-    tracker = make_tracker(text, "feedback_negative", slots=SLOTS, sender="leder-2")
+    prompt = [{"event": "user", "text": "hvad med økonomi?"},
+              {"event": "bot", "text": "Hjalp svaret?", "metadata": {"utter_action": "utter_ask_feedback"}}]
+    tracker = make_tracker(text, "feedback_negative", slots=SLOTS, sender="leder-2", history=prompt)
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionNegativeFeedback().run(dispatcher, tracker, domain.as_dict()))
     [row] = [f for f in stored_since(start) if f.sender_id == "leder-2"]
