@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,11 +15,11 @@ from bot.knowledge.repository import KnowledgeRepository
 
 
 def answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository,
-    use_context: bool = True,
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository
 ) -> list[EventType]:
-    """Search-backed answer to ``question``, with the previous question as context for follow-ups."""
-    decision = finder.decide(question, context=tracker.get_slot("last_query") if use_context else None)
+    """Search-backed answer to ``question``, with the previous question (and its unit) as context for follow-ups."""
+    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
+    decision = finder.decide(question, context=tracker.get_slot("last_query"))
     return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)
 
 

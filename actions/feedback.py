@@ -77,7 +77,7 @@ class ActionNegativeFeedback(KnowledgeAction):
             if corrected is not None:
                 record_feedback(tracker, helpful=False)
             question = question_from(tracker, text=corrected or text, intent="ask_principle")
-            return answer(dispatcher, tracker, question, finder, repo, use_context=corrected is None)
+            return answer(dispatcher, tracker, question, finder, repo)
         record_feedback(tracker, helpful=False)
         last_query = tracker.get_slot("last_query")
         last_unit = tracker.get_slot("last_unit")

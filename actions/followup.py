@@ -79,7 +79,7 @@ def follow_up(
     if level is None and last is not None and last.kind == "level_description" and context.intent == "ask_level":
         level = last.level
     new = Question(question.text, intent, organisation, level, question.principles,
-                   question.fields, question.network_themes)
+                   question.fields, question.network_themes, near=finder.family(last.id if last else None))
     decision = finder.decide(new, context=context.query)
     return utter_decision(dispatcher, decision, repo, question.text, intent, version)
 

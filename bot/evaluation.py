@@ -32,7 +32,12 @@ from bot.knowledge.model import Unit
 from bot.knowledge.passages import passages_of
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = (ROOT / "tests" / "eval" / "dev.yml", ROOT / "tests" / "eval" / "heldout.yml")
+EVAL = ROOT / "tests" / "eval"
+# Tuned on: dev.yml (the first set), dev-items.yml (single items and sentences in everyday words) and
+# dev-scope.yml (out-of-scope questions with domain words). Never tuned on: heldout.yml, written blind
+# from the sources. Every set but dev.yml was written by someone who saw only shared/sources/.
+DEV_SETS = ("dev.yml", "dev-items.yml", "dev-scope.yml")
+SETS = (*(EVAL / name for name in DEV_SETS), EVAL / "heldout.yml")
 
 
 @dataclass
@@ -298,9 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", action="append", help="a case file (default: dev.yml and heldout.yml)")
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--ablation", action="store_true", help="also measure each search part's contribution")
-    parser.add_argument("--failures", default="dev.yml",
-                        help="print the failures of this set only ('all' for every set); held-out failures are "
-                             "for fixing mechanisms, so they are not listed by default")
+    parser.add_argument("--failures", default="dev",
+                        help="whose failures to print: 'dev' (the sets tuned on), a file name, or 'all'; held-out "
+                             "failures point at mechanisms to fix, never at cases to tune, so they are not listed "
+                             "by default")
     args = parser.parse_args(argv)
 
     paths = [Path(q) for q in args.questions] if args.questions else [p for p in SETS if p.exists()]
@@ -316,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([str(ROOT / "scripts" / "run.sh"), "--background"], check=True)
         started = True
     try:
-        report = {p.name: evaluate_set(p, args.url, units, args.failures in ("all", p.name)) for p in paths}
+        report = {p.name: evaluate_set(p, args.url, units, args.failures in ("all", p.name)
+                                       or (args.failures == "dev" and p.name in DEV_SETS)) for p in paths}
     finally:
         if started:
             pids = (ROOT / "var" / "run.pids").read_text().split()

@@ -16,11 +16,12 @@ from actions.answers import ActionAnswerQuestion, ActionShowUnit
 from actions.feedback import ActionFeedbackPositive, ActionNegativeFeedback
 from actions.followup import ActionFollowUp
 from actions.overview import ActionShowOverview
+from actions.smalltalk import ActionSmallTalk
 from actions.warmup import ActionWarmUp
 from tests.conftest import ROOT
 
 ACTION_CLASSES = [ActionAnswerQuestion, ActionShowUnit, ActionFollowUp, ActionShowOverview, ActionNegativeFeedback,
-                  ActionFeedbackPositive, ActionWarmUp]
+                  ActionFeedbackPositive, ActionWarmUp, ActionSmallTalk]
 
 
 def run(action: Any, tracker: Any, domain: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
@@ -223,3 +224,26 @@ def test_warm_up_loads_the_index_and_says_nothing(use_knowledge_db, make_tracker
     dispatcher, events = run(ActionWarmUp(), make_tracker("", "greet"), domain)
     assert dispatcher.messages == [] and events == []
     assert knowledge_service().index().unit("kalundborg.drift.oekonomistyring.niveau-2") is not None
+
+
+@pytest.mark.usefixtures("use_knowledge_db")
+class TestSmallTalk:
+    def test_thanks_gets_the_domain_reply(self, make_tracker, domain):
+        dispatcher, _ = run(ActionSmallTalk(), make_tracker("tusind tak", "thanks"), domain)
+        assert [m["response"] for m in dispatcher.messages] == ["utter_you_are_welcome"]
+
+    def test_a_level_after_an_answer_is_a_follow_up_whatever_the_intent(self, make_tracker, domain):
+        slots = {"last_unit": "kalundborg.drift.oekonomistyring", "last_query": "økonomistyring"}
+        _, events = run(ActionSmallTalk(), make_tracker("niveau 1 tak", "thanks", slots=slots), domain)
+        assert slot(events, "last_unit") == "kalundborg.drift.oekonomistyring.niveau-1"
+
+    def test_more_after_a_theme_gives_its_prose(self, make_tracker, domain):
+        slots = {"last_unit": "glostrup.rollen", "last_query": "rollen i glostrup"}
+        _, events = run(ActionSmallTalk(), make_tracker("kan du uddybe det", "bot_capabilities", slots=slots), domain)
+        assert slot(events, "last_unit") == "glostrup.rollen.uddybning"
+
+    def test_a_question_with_a_greeting_is_answered(self, make_tracker, domain):
+        tracker = make_tracker("hej, hvad siger glostrup om at træffe de vanskelige beslutninger", "greet",
+                               [{"entity": "organisation", "value": "glostrup"}])
+        dispatcher, _ = run(ActionSmallTalk(), tracker, domain)
+        assert "træffe beslutninger – også de vanskelige" in rendered(dispatcher, domain)[0]

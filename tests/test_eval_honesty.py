@@ -62,3 +62,11 @@ def test_no_keyword_or_synonym_is_an_evaluation_question(knowledge: KnowledgeSet
                        or (len(w.split()) >= 5 and normal(w) not in normal(f"{u.title} {u.text}"))]
     leaked = [(uid, w) for uid, w in question_shaped if any(f" {normal(w)} " in f" {t} " for t in turns)]
     assert not leaked, f"keywords that mirror evaluation questions: {leaked}"
+
+
+def test_no_example_question_is_an_evaluation_question(knowledge: KnowledgeSet) -> None:
+    """The example questions (knowledge/eksempelspoergsmaal/) were written from the texts, not from the sets."""
+    turns = evaluation_turns()
+    leaked = [(e.unit_id, e.text) for e in knowledge.examples
+              if normal(e.text) in turns or difflib.get_close_matches(normal(e.text), turns, n=1, cutoff=0.9)]
+    assert not leaked, f"example questions that copy evaluation questions: {leaked}"

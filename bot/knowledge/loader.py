@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
+from bot.knowledge.examples import EXAMPLES_DIR, load_examples
 from bot.knowledge.model import KINDS, Document, KnowledgeSet, Organisation, Unit
+from bot.knowledge.yaml_lines import line_of
 
 ORGANISATIONS_FILE = "organisations.yml"
 ID_PATTERN = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
@@ -59,18 +61,7 @@ class _Collector:
         self.problems.append(Problem(file, line, message))
 
 
-def _line(node: Any, key: str | int | None = None) -> int:
-    """1-based line of a mapping key or sequence item (or of the node itself)."""
-    try:
-        if key is None:
-            return int(node.lc.line) + 1
-        if isinstance(node, CommentedMap):
-            return int(node.lc.key(key)[0]) + 1
-        if isinstance(node, CommentedSeq):
-            return int(node.lc.item(key)[0]) + 1
-    except (AttributeError, KeyError, IndexError, TypeError):
-        pass
-    return 1
+_line = line_of
 
 
 def _read_yaml(path: Path, display: str, out: _Collector) -> Any:
@@ -335,9 +326,12 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
 
     if out.problems:
         raise KnowledgeError(out.problems)
+    examples = load_examples(directory, {unit.id: unit for unit, _, _ in located}, out.add)
+    if out.problems:
+        raise KnowledgeError(out.problems)
     digest = hashlib.sha256()
-    for path in [org_path, *files]:
+    for path in [org_path, *files, *sorted((directory / EXAMPLES_DIR).glob("*.yml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     all_units = _with_section_paths([unit for unit, _, _ in located])
-    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(all_units), digest.hexdigest()[:12])
+    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(all_units), digest.hexdigest()[:12], examples)

@@ -76,6 +76,15 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class ExampleQuestion:
+    """One way a leader asks for ``unit_id`` (or its passage at ``position``); a search aid, never shown."""
+
+    unit_id: str
+    position: int | None
+    text: str
+
+
+@dataclass(frozen=True)
 class KnowledgeSet:
     """Everything read from the knowledge files, validated and ready to store."""
 
@@ -83,3 +92,4 @@ class KnowledgeSet:
     documents: tuple[Document, ...]
     units: tuple[Unit, ...]
     version: str
+    examples: tuple[ExampleQuestion, ...] = ()

@@ -17,8 +17,10 @@ from bot.knowledge.model import Unit
 
 SEPARATOR = "#"
 
-# A sentence ends at . ! ? followed by space and a capital letter, digit or quote (not "fx. de").
+# A sentence ends at . ! ? followed by space and a capital letter, digit or quote; never after an
+# abbreviation ("bl.a. KL's formål", "fx. Gentofte").
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9»\"“–-])")
+_ABBREVIATION = re.compile(r"(?:\b(?:bl\.a|f\.eks|fx|mv|osv|dvs|ca|jf|nr|pct|kl|evt|inkl|ekskl|s)\.)$", re.IGNORECASE)
 MIN_WORDS = 4
 
 
@@ -46,8 +48,19 @@ def sentences(text: str) -> list[str]:
     for paragraph in re.split(r"\n\s*\n", text):
         paragraph = " ".join(paragraph.split())
         if paragraph:
-            found.extend(s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip())
+            found.extend(_join_abbreviations([s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]))
     return found
+
+
+def _join_abbreviations(parts: list[str]) -> list[str]:
+    """Glue back what was split after an abbreviation."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _ABBREVIATION.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined
 
 
 def passages_of(unit: Unit) -> list[Passage]:

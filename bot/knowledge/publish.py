@@ -13,12 +13,14 @@ from bot.knowledge import embeddings
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeSet
 from bot.knowledge.passages import passage_unit, passages_of
+from bot.knowledge.scope import embed_cached
 from bot.knowledge.search import passage_text
 from bot.knowledge.store import replace_knowledge
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 EMBEDDING_CACHE = PROJECT_ROOT / "var" / "embedding-cache.npz"
+EXAMPLE_CACHE = PROJECT_ROOT / "var" / "example-cache.npz"
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,18 @@ def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CAC
     return {uid: cache[keys[uid]].astype(np.float32).tobytes() for uid in passages}
 
 
+def example_vectors(knowledge: KnowledgeSet, cache_path: Path = EXAMPLE_CACHE) -> list[bytes]:
+    """Query embeddings of the example questions (compared with the leader's question, query to query)."""
+    texts = [e.text for e in knowledge.examples]
+    matrix = embed_cached(texts, embeddings.embed_query, cache_path, embeddings.MODEL_NAME)
+    return [row.astype(np.float32).tobytes() for row in matrix] if texts else []
+
+
 def load_into(engine: Engine, directory: Path = KNOWLEDGE_DIR, with_embeddings: bool | None = None) -> LoadResult:
     """Validate then replace; raises KnowledgeError (nothing written) when a file is invalid."""
     knowledge = load_knowledge(directory)
     use_embeddings = embeddings.available() if with_embeddings is None else with_embeddings
     vectors = compute_embeddings(knowledge) if use_embeddings else None
-    replace_knowledge(engine, knowledge, vectors, embeddings.MODEL_NAME if vectors else None)
+    examples = example_vectors(knowledge) if use_embeddings else None
+    replace_knowledge(engine, knowledge, vectors, embeddings.MODEL_NAME if vectors else None, examples)
     return LoadResult(knowledge.version, len(knowledge.units), len(knowledge.documents), bool(vectors))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine, Row
 
 from bot.knowledge import tables as t
-from bot.knowledge.model import Document, Organisation, Unit
+from bot.knowledge.model import Document, ExampleQuestion, Organisation, Unit
 from bot.knowledge.passages import passage_id
 
 
@@ -30,6 +30,8 @@ class Snapshot:
     documents: tuple[Document, ...]
     embeddings: dict[str, np.ndarray]
     embedding_model: str | None
+    examples: tuple[ExampleQuestion, ...] = ()
+    example_vectors: np.ndarray | None = None  # one row per example (None without embeddings)
 
 
 class KnowledgeRepository(Protocol):
@@ -161,6 +163,7 @@ class SqlKnowledgeRepository:
                     docs = tuple(_document(r) for r in conn.execute(select(t.documents)).all())
                     emb_rows = conn.execute(select(t.unit_embeddings)).all()
                     passage_rows = conn.execute(select(t.passage_embeddings)).all()
+                    example_rows = conn.execute(select(t.example_questions).order_by(t.example_questions.c.id)).all()
                     model = conn.execute(
                         select(t.knowledge_version.c.embedding_model)
                         .order_by(t.knowledge_version.c.id.desc()).limit(1)
@@ -170,7 +173,11 @@ class SqlKnowledgeRepository:
             embeddings = {r.unit_id: np.frombuffer(r.vector, dtype=np.float32) for r in emb_rows}
             embeddings.update({passage_id(r.unit_id, r.position): np.frombuffer(r.vector, dtype=np.float32)
                                for r in passage_rows})
-            self._snapshot = Snapshot(version, units, tuple(self.organisations()), docs, embeddings, model)
+            examples = tuple(ExampleQuestion(r.unit_id, r.position, r.text) for r in example_rows)
+            vectors = (np.vstack([np.frombuffer(r.vector, dtype=np.float32) for r in example_rows])
+                       if example_rows and all(r.vector for r in example_rows) else None)
+            self._snapshot = Snapshot(version, units, tuple(self.organisations()), docs, embeddings, model,
+                                      examples, vectors)
             return self._snapshot
 
 

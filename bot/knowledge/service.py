@@ -6,6 +6,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from bot.knowledge import embeddings
 from bot.knowledge.db import database_url, engine_for
 from bot.knowledge.repository import KnowledgeRepository, SqlKnowledgeRepository
@@ -26,6 +28,8 @@ class KnowledgeService:
         self.options = options
         self._index: SearchIndex | None = None
         self._scope: ScopeModel | None = None
+        self._scope_version: str | None = None
+        self._scope_examples: tuple[np.ndarray, np.ndarray] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -42,14 +46,25 @@ class KnowledgeService:
             return self._index
 
     def scope(self) -> ScopeModel | None:
-        """The in/out-of-scope example model (None without embeddings or training data); built once."""
+        """The in/out-of-scope model: the NLU's example questions inside and outside the knowledge, and the
+        knowledge's own example questions (inside). None without embeddings or training data."""
+        index = self.index()
         with self._lock:
-            if self._scope is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():
-                inside, outside = scope_examples(NLU_FILE)
+            if self._scope_examples is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():
+                texts_in, texts_out = scope_examples(NLU_FILE)
                 embed = embeddings.embed_query
-                self._scope = ScopeModel(embed_cached(inside, embed, SCOPE_CACHE, embeddings.MODEL_NAME),
-                                         embed_cached(outside, embed, SCOPE_CACHE.with_name("scope-outside.npz"),
-                                                      embeddings.MODEL_NAME))
+                self._scope_examples = (embed_cached(texts_in, embed, SCOPE_CACHE, embeddings.MODEL_NAME),
+                                        embed_cached(texts_out, embed, SCOPE_CACHE.with_name("scope-outside.npz"),
+                                                     embeddings.MODEL_NAME))
+            if self._scope_examples is None:
+                return None
+            if self._scope is None or self._scope_version != index.version:
+                inside, outside = self._scope_examples
+                knowledge_examples = self.repository.snapshot().example_vectors
+                if knowledge_examples is not None and len(knowledge_examples):
+                    inside = np.vstack([inside, knowledge_examples])
+                self._scope = ScopeModel(inside, outside)
+                self._scope_version = index.version
             return self._scope
 
 

@@ -21,11 +21,12 @@ def replace_knowledge(
     knowledge: KnowledgeSet,
     embeddings: dict[str, bytes] | None = None,
     embedding_model: str | None = None,
+    example_vectors: list[bytes] | None = None,
 ) -> None:
     """Replace all knowledge in one transaction: readers see either the old or the new content."""
     create_schema(engine)
     with engine.begin() as conn:
-        for table in (t.passage_embeddings, t.unit_embeddings, t.unit_items, t.units, t.documents,
+        for table in (t.example_questions, t.passage_embeddings, t.unit_embeddings, t.unit_items, t.units, t.documents,
                       t.organisations, t.knowledge_version):
             conn.execute(delete(table))
         conn.execute(
@@ -68,6 +69,12 @@ def replace_knowledge(
             conn.execute(insert(t.unit_items), items)
         if embeddings:
             _insert_embeddings(conn, embeddings, embedding_model or "")
+        if knowledge.examples:
+            conn.execute(insert(t.example_questions), [
+                {"unit_id": e.unit_id, "position": e.position, "text": e.text,
+                 "vector": example_vectors[i] if example_vectors else None}
+                for i, e in enumerate(knowledge.examples)
+            ])
         conn.execute(
             insert(t.knowledge_version),
             [{

@@ -95,3 +95,15 @@ passage_embeddings = Table(
     Column("model", String(100), nullable=False),
     Column("vector", LargeBinary, nullable=False),
 )
+
+# How leaders ask for a unit or one of its passages (bot.knowledge.examples); search aids, never shown.
+# ``position`` is the passage's position in the unit (NULL: the whole unit); ``vector`` its query embedding.
+example_questions = Table(
+    "example_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_id", String(200), ForeignKey("units.id"), nullable=False, index=True),
+    Column("position", Integer),
+    Column("text", Text, nullable=False),
+    Column("vector", LargeBinary),
+)
