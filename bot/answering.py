@@ -348,7 +348,8 @@ class Answerer:
         return options
 
 
-COMPARE_WORDS = re.compile(r"\b(sammenlign\w*|forskel\w*|side om side|begge niveauer)\b", re.IGNORECASE)
+COMPARE_WORDS = re.compile(r"\b(sammenlign\w*|forskel\w*|adskil\w*|side om side|versus|vs)\b", re.IGNORECASE)
+BOTH_PLURAL = re.compile(r"\b(begge|de to|to)\s+niveauer(ne)?\b", re.IGNORECASE)
 BOTH_LEVELS = re.compile(r"\bniveau(?:erne)?\s*(1|et|én|en)\s*(?:og|,|/|&|vs\.?|versus|med)\s*(?:niveau\s*)?(2|to)\b",
                          re.IGNORECASE)
 # Words that ask for more of the previous answer ("fortæl mere", "uddyb det").
@@ -357,7 +358,8 @@ MORE_WORDS = frozenset({"mere", "uddyb", "uddybe", "uddyber", "fortsæt", "tekst
 
 def asks_level_comparison(text: str) -> bool:
     """Both levels asked side by side: "niveau 1 og 2", "forskellen på niveauerne", "sammenlign …"."""
-    if BOTH_LEVELS.search(text):
+    named = {tx.LEVEL_WORDS.get(m.group(1).lower()) for m in tx.LEVEL_PATTERN.finditer(text)}
+    if BOTH_LEVELS.search(text) or BOTH_PLURAL.search(text) or {1, 2} <= named:
         return True
     folded = tx.fold(text)
     return bool(COMPARE_WORDS.search(text)) and "niveau" in folded

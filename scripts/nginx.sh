@@ -32,9 +32,25 @@ fi
 servers() {  # "a:1 b:2" -> nginx server lines
   for s in $1; do echo "        server $s max_fails=1 fail_timeout=5s;"; done
 }
-mkdir -p "$DIR/tmp"
+# nginx's workers write request bodies and proxied responses to temp files. Started by root they run as
+# www-data, which may not enter the checkout (a clone under /root or in a mktemp -d directory): every body
+# over the buffer then got a 500. Their temp files live in a directory made for them, outside the checkout;
+# started by anyone else the workers run as that user, in a directory of theirs.
+if [ "$(id -u)" -eq 0 ]; then
+  WORKER_USER=www-data
+  id -u "$WORKER_USER" >/dev/null 2>&1 || WORKER_USER=nobody
+  USER_LINE="user $WORKER_USER;"
+else
+  WORKER_USER=$(id -un)
+  USER_LINE=""
+fi
+TMP=${NGINX_TMP:-${TMPDIR:-/tmp}/lederbot-nginx-$(id -u)-$PORT}
+mkdir -p "$TMP"
+chown "$WORKER_USER" "$TMP"
+chmod 700 "$TMP"
 cat > "$DIR/nginx.conf" <<CONF
 # Written by scripts/nginx.sh; see deploy/nginx/ for the container version.
+$USER_LINE
 worker_processes 2;
 pid $PID;
 error_log $DIR/error.log warn;
@@ -42,11 +58,11 @@ events { worker_connections 2048; }
 
 http {
     access_log $DIR/access.log;
-    client_body_temp_path $DIR/tmp/body;
-    proxy_temp_path $DIR/tmp/proxy;
-    fastcgi_temp_path $DIR/tmp/fastcgi;
-    uwsgi_temp_path $DIR/tmp/uwsgi;
-    scgi_temp_path $DIR/tmp/scgi;
+    client_body_temp_path $TMP/body;
+    proxy_temp_path $TMP/proxy;
+    fastcgi_temp_path $TMP/fastcgi;
+    uwsgi_temp_path $TMP/uwsgi;
+    scgi_temp_path $TMP/scgi;
     server_tokens off;
 
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
