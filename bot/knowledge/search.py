@@ -292,6 +292,7 @@ class SearchIndex:
         sims = self._examples @ vector
         mean, top = float(np.mean(sims)), float(np.max(sims))
         scaled = np.clip((sims - mean) / max(top - mean, 1e-6), 0.0, 1.0)
+        np.maximum.at(raw, self._example_unit, sims)
         np.maximum.at(raw, self._example_entry, sims)
         np.maximum.at(norm, self._example_unit, UNIT_EXAMPLE_SHARE * scaled)
         np.maximum.at(norm, self._example_entry, scaled)

@@ -45,9 +45,10 @@ class KnowledgeService:
                 self._index = SearchIndex(snapshot, self.options, embed)
             return self._index
 
-    def scope(self) -> ScopeModel | None:
+    def scope(self, knowledge_examples: bool = True) -> ScopeModel | None:
         """The in/out-of-scope model: the NLU's example questions inside and outside the knowledge, and the
-        knowledge's own example questions (inside). None without embeddings or training data."""
+        knowledge's own example questions (inside; left out to measure what they add). None without
+        embeddings or training data."""
         index = self.index()
         with self._lock:
             if self._scope_examples is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():
@@ -58,11 +59,13 @@ class KnowledgeService:
                                                      embeddings.MODEL_NAME))
             if self._scope_examples is None:
                 return None
+            if not knowledge_examples:
+                return ScopeModel(*self._scope_examples)
             if self._scope is None or self._scope_version != index.version:
                 inside, outside = self._scope_examples
-                knowledge_examples = self.repository.snapshot().example_vectors
-                if knowledge_examples is not None and len(knowledge_examples):
-                    inside = np.vstack([inside, knowledge_examples])
+                vectors = self.repository.snapshot().example_vectors
+                if vectors is not None and len(vectors):
+                    inside = np.vstack([inside, vectors])
                 self._scope = ScopeModel(inside, outside)
                 self._scope_version = index.version
             return self._scope
