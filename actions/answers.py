@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, answered, first_entity, question_from, utter_decision, utter_unit
+from actions.common import KnowledgeAction, answer, answered, first_entity, question_from, utter_unit
 from actions.followup import follow_up
-from bot.answering import Answerer, Question
+from actions.overview import show_overview
+from bot.answering import Answerer, asks_listing
 from bot.knowledge.repository import KnowledgeRepository
-
-
-def answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository
-) -> list[EventType]:
-    """Search-backed answer to ``question``, with the previous question (and its unit) as context for follow-ups."""
-    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
-    decision = finder.decide(question, context=tracker.get_slot("last_query"))
-    return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -37,6 +27,9 @@ class ActionAnswerQuestion(KnowledgeAction):
         if tracker.get_slot("last_unit") and finder.names_no_topic(question.text):
             # "niveau 1", "og i Glostrup?", "fortæl mere": whatever the intent, it leans on the last answer.
             return follow_up(dispatcher, tracker, finder, repo)
+        if asks_listing(question.text):
+            # "hvilke felter er der?": a listing, whatever the intent.
+            return show_overview(dispatcher, tracker, finder, repo)
         return answer(dispatcher, tracker, question, finder, repo)
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -255,3 +256,12 @@ def utter_decision(
         return remember
     dispatcher.utter_message(response="utter_out_of_scope" if decision.outside else "utter_no_match")
     return []
+
+
+def answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository
+) -> list[EventType]:
+    """Search-backed answer to ``question``, with the previous question (and its unit) as context for follow-ups."""
+    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
+    decision = finder.decide(question, context=tracker.get_slot("last_query"))
+    return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)

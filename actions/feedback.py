@@ -9,8 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import answer
-from actions.common import KnowledgeAction, after_answer, button, org_name, question_from
+from actions.common import KnowledgeAction, after_answer, answer, button, org_name, question_from
 from bot.answering import Answerer, correction_topic
 from bot.insights.feedback import Feedback, feedback_repository
 from bot.knowledge.repository import KnowledgeRepository

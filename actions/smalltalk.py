@@ -11,8 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import answer
-from actions.common import KnowledgeAction, question_from
+from actions.common import KnowledgeAction, answer, question_from
 from actions.followup import follow_up
 from bot.answering import Answerer, asks_for_more
 from bot.knowledge import text as tx

@@ -365,6 +365,16 @@ def asks_level_comparison(text: str) -> bool:
     return bool(COMPARE_WORDS.search(text)) and "niveau" in folded
 
 
+LISTING_CUE = re.compile(r"\b(hvilke|hvad er de|hvor mange|nævn|list\w*|oversigt|overblik)\b", re.IGNORECASE)
+LISTED_KINDS = ("felter", "pejlemerker", "temaer", "verdier")
+
+
+def asks_listing(text: str) -> bool:
+    """"hvilke felter er der?", "hvad er de fem temaer": a listing of a kind (plural), not one unit."""
+    forms = tx.word_forms(text)
+    return bool(LISTING_CUE.search(text)) and any(f.startswith(k) for f in forms for k in LISTED_KINDS)
+
+
 def asks_for_more(text: str) -> bool:
     """"fortæl mere", "kan du uddybe det?", "læs mere": more of the previous answer (with
     ``Answerer.names_no_topic``, nothing new is named)."""

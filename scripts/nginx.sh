@@ -45,7 +45,7 @@ else
   USER_LINE=""
 fi
 TMP=${NGINX_TMP:-${TMPDIR:-/tmp}/lederbot-nginx-$(id -u)-$PORT}
-mkdir -p "$TMP"
+mkdir -p "$DIR" "$TMP"
 chown "$WORKER_USER" "$TMP"
 chmod 700 "$TMP"
 cat > "$DIR/nginx.conf" <<CONF

@@ -18,8 +18,8 @@ if [ -z "$BIN" ] || [ ! -x "$BIN/postgres" ]; then
   BIN=$(pgbin)
 fi
 
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() {  # from /, since the postgres user may not enter the checkout
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 if [ "${1:-start}" = stop ]; then

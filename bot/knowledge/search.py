@@ -32,8 +32,11 @@ from bot.knowledge.repository import Snapshot
 FIELD_WEIGHTS = {"title": 3.0, "synonyms": 3.0, "keywords": 2.0, "headline": 2.0, "label": 1.0,
                  "context": 1.0, "text": 1.0, "items": 1.0}
 K1, B = 1.2, 0.5
-# An example question for one item counts this much for the item's whole unit.
+# An example question for one item counts this much for the item's whole unit; less for a long text (an
+# introduction of fifteen sentences would otherwise collect the best match of every one of them).
 UNIT_EXAMPLE_SHARE = 0.9
+LONG_UNIT_EXAMPLE_SHARE = 0.6
+LONG_UNIT_PASSAGES = 8
 GRAM_FIELDS = ("title", "synonyms", "keywords", "headline", "context")  # fields whose n-grams are indexed
 
 
@@ -269,6 +272,7 @@ class SearchIndex:
         entry of its whole unit (an example for one item also asks, a little less, about the unit)."""
         vectors = snapshot.example_vectors
         empty = np.zeros(0, dtype=np.int64)
+        self._example_share = np.zeros(0)
         if not (self.options.examples and self._embed_query is not None and vectors is not None):
             return None, empty, empty
         rows, entries, units = [], [], []
@@ -280,6 +284,11 @@ class SearchIndex:
                 entries.append(entry)
                 units.append(self._position[example.unit_id])
         matrix = vectors[rows] if rows else None
+        passage_count = Counter(p.unit_id for p in self._passages.values())
+        self._example_share = np.array([
+            LONG_UNIT_EXAMPLE_SHARE if passage_count[self._units[u].id] > LONG_UNIT_PASSAGES else UNIT_EXAMPLE_SHARE
+            for u in units
+        ])
         return matrix, np.array(entries, dtype=np.int64), np.array(units, dtype=np.int64)
 
     def _example_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -294,7 +303,7 @@ class SearchIndex:
         scaled = np.clip((sims - mean) / max(top - mean, 1e-6), 0.0, 1.0)
         np.maximum.at(raw, self._example_unit, sims)
         np.maximum.at(raw, self._example_entry, sims)
-        np.maximum.at(norm, self._example_unit, UNIT_EXAMPLE_SHARE * scaled)
+        np.maximum.at(norm, self._example_unit, self._example_share * scaled)
         np.maximum.at(norm, self._example_entry, scaled)
         return raw, norm
 
