@@ -247,3 +247,16 @@ class TestSmallTalk:
                                [{"entity": "organisation", "value": "glostrup"}])
         dispatcher, _ = run(ActionSmallTalk(), tracker, domain)
         assert "træffe beslutninger – også de vanskelige" in rendered(dispatcher, domain)[0]
+
+
+def test_every_question_like_intent_reaches_the_search() -> None:
+    """Retrieval first: no intent answers with a fixed reply that the knowledge never saw."""
+    import yaml
+
+    rules = yaml.safe_load((ROOT / "nlu" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    action_of = {r["steps"][0]["intent"]: r["steps"][1]["action"] for r in rules}
+    for intent in ("ask_principle", "ask_level", "ask_network_questions", "ask_fact", "out_of_scope", "nlu_fallback"):
+        assert action_of[intent] == "action_answer_question", intent
+    for intent in ("greet", "goodbye", "thanks", "bot_capabilities"):
+        assert action_of[intent] == "action_small_talk", intent
+    assert not any(action.startswith("utter_") for action in action_of.values())

@@ -96,3 +96,45 @@ def test_greeting_and_capabilities(bot: str) -> None:
     sender = new_sender()
     assert "lederassistenten" in text_of(say(sender, "hej"))
     assert "Kalundborg" in text_of(say(sender, "hvad kan du?"))
+
+
+def test_an_answer_without_buttons_is_one_message_with_its_source(bot: str, repository) -> None:
+    """Rasa's REST collector split a text without buttons at blank lines; the answer must stay whole."""
+    first = say(new_sender(), "hvad er KL's formål")[0]["text"]
+    assert first.startswith("KL's formål (KL)") and "Kilde: " in first
+    assert repository.get("kl.org.formaal").text.split("\n\n")[0] in first
+
+
+def test_one_item_in_everyday_words_is_answered_first_with_its_unit_a_button_away(bot: str) -> None:
+    messages = say(new_sender(), "hvordan skal jeg som leder i glostrup reagere på kritik")
+    first = messages[0]
+    assert first["text"].startswith("»tåler modgang og er lydhør over for konstruktiv kritik«")
+    assert "ROLLEN – det personlige lederskab (Glostrup Kommune)" in first["text"]
+    assert first["buttons"][0]["payload"] == '/show_unit{"unit_id": "glostrup.rollen"}'
+
+
+@pytest.mark.parametrize("question", ["hvor mange feriedage har jeg som leder tilbage i år",
+                                      "hvem er kommunaldirektør i Kalundborg",
+                                      "hvordan nulstiller jeg mit password til outlook"])
+def test_out_of_scope_with_domain_words_gets_no_leadership_text(bot: str, repository, question: str) -> None:
+    messages = say(new_sender(), question)
+    assert len(messages) == 1 and "står der ikke noget om i ledelsesgrundlagene" in messages[0]["text"]
+    assert not messages[0].get("buttons")
+
+
+def test_a_question_with_feedback_words_is_answered(bot: str) -> None:
+    first = say(new_sender(), "hvad siger KL om at vi laver fejl som ledere")[0]["text"]
+    assert "acceptere og lære af fejl" in first
+
+
+def test_a_correction_after_an_answer_is_the_new_question(bot: str, repository) -> None:
+    sender = new_sender()
+    say(sender, "hvad står der om rotation i netværkene?")
+    corrected = say(sender, "nej, jeg mente evidensbaseret opgaveløsning")
+    assert repository.get("kalundborg.drift.evidensbaseret-opgaveloesning").text in text_of(corrected)
+
+
+def test_both_levels_side_by_side(bot: str, repository) -> None:
+    text = say(new_sender(), "sammenlign niveau 1 og 2 for økonomistyring")[0]["text"]
+    assert repository.get("kalundborg.drift.oekonomistyring.niveau-1").text in text
+    assert repository.get("kalundborg.drift.oekonomistyring.niveau-2").text in text

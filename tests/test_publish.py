@@ -81,3 +81,21 @@ def test_changed_text_is_live_in_a_running_service(workspace, monkeypatch) -> No
     assert publish(knowledge, generated, url) == 0
     assert service.index().search("foreningsliv", limit=1)[0].unit.id == "kalundborg.styrker.staerke-faellesskaber"
     assert service.index().search("kantinen", limit=1)[0].unit.id == "kl.org.testenhed"
+
+
+@pytest.mark.parametrize("intent", ["ask_principle", "out_of_scope", "nlu_fallback", None])
+def test_a_new_synonym_is_answered_in_every_phrasing_without_retraining(workspace, intent) -> None:
+    """The knowledge, not the trained NLU, decides what is in scope: whatever intent an untrained word
+    gets, the search finds the unit HR named with it."""
+    from bot.answering import Answerer, Question
+
+    knowledge, generated, url = workspace
+    edit(knowledge / "kalundborg-ledelses-og-styringsgrundlag.yml",
+         "synonyms: [økonomistyring, økonomi,", "synonyms: [pengestyring, økonomistyring, økonomi,")
+    assert publish(knowledge, generated, url) == 0
+    service = KnowledgeService(SqlKnowledgeRepository(make_engine(url)))
+    answerer = Answerer(service.index(), service.repository.organisations(), scope=service.scope())
+    for text in ("Fortæl om pengestyring", "hvad siger kalundborg om pengestyring?", "pengestyring"):
+        decision = answerer.decide(Question(text, intent))
+        assert decision.kind == "answer" and decision.unit is not None, text
+        assert decision.unit.id == "kalundborg.drift.oekonomistyring", text

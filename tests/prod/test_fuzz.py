@@ -112,7 +112,10 @@ def test_typed_intent_syntax_triggers_no_action_and_sets_no_slot(stack: Stack) -
         intent = (user.get("parse_data") or {}).get("intent") or {}
         if not is_button_payload(message):  # a payload of the bot's own buttons goes through as such
             assert not str(user.get("text") or "").startswith("/"), (message, user.get("text"))
-            assert intent.get("confidence") != 1.0, (message, intent)  # what the /intent syntax gives
+            # The /intent syntax gives one intent at confidence 1.0 and no ranking; the NLU ranks every intent
+            # (DIET itself may reach 1.0 on a nonsense text, so the confidence alone proves nothing).
+            ranking = (user.get("parse_data") or {}).get("intent_ranking") or []
+            assert len(ranking) > 1, (message, intent, ranking)
         assert not [e for e in events if e["event"] == "slot" and e.get("value") == "hacked"], message
         assert not [e for e in events if e["event"] in ("restart", "rewind", "pause")], message
         names = [e.get("name") for e in events if e["event"] == "action"]
