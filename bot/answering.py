@@ -174,7 +174,7 @@ class Answerer:
 
     def names_no_topic(self, text: str) -> bool:
         """"niveau 1", "og i Glostrup?", "fortæl mere": only levels, organisations and small words."""
-        return not any(not tx.is_stop(w) and tx.fold(w) not in tx.META_WORDS and tx.fold(w) not in MORE_WORDS
+        return not any(not tx.is_stop(w) and tx.fold(w) not in tx.META_WORDS and tx.fold(w) not in MORE_FOLDED
                        for w in tx.tokens(self._query_text(text)))
 
     def compare_levels(self, question: Question, pejlemaerke: Unit | None = None) -> Decision | None:
@@ -354,6 +354,7 @@ BOTH_LEVELS = re.compile(r"\bniveau(?:erne)?\s*(1|et|én|en)\s*(?:og|,|/|&|vs\.?
                          re.IGNORECASE)
 # Words that ask for more of the previous answer ("fortæl mere", "uddyb det").
 MORE_WORDS = frozenset({"mere", "uddyb", "uddybe", "uddyber", "fortsæt", "teksten", "hele", "resten", "læs"})
+MORE_FOLDED = frozenset(tx.fold(w) for w in MORE_WORDS)
 
 
 def asks_level_comparison(text: str) -> bool:
@@ -378,7 +379,7 @@ def asks_listing(text: str) -> bool:
 def asks_for_more(text: str) -> bool:
     """"fortæl mere", "kan du uddybe det?", "læs mere": more of the previous answer (with
     ``Answerer.names_no_topic``, nothing new is named)."""
-    return 0 < len(tx.tokens(text)) <= 7 and bool(tx.word_forms(text) & {tx.fold(w) for w in MORE_WORDS})
+    return 0 < len(tx.tokens(text)) <= 7 and bool(tx.word_forms(text) & MORE_FOLDED)
 
 
 REFERRING_START = re.compile(r"^\s*(og|men|hvad med|hvad så med|samme)\b", re.IGNORECASE)
