@@ -14,6 +14,7 @@ synonym) is answered whatever it says, so new words work without retraining.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+logger = logging.getLogger(__name__)
 INSIDE_INTENTS = ("ask_principle", "ask_level", "ask_network_questions", "ask_overview", "ask_fact")
 OUTSIDE_INTENTS = ("out_of_scope",)
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -54,8 +56,11 @@ def embed_cached(texts: Sequence[str], embed: Callable[[str], np.ndarray], cache
     for key, text in missing:
         cache[key] = np.asarray(embed(text), dtype=np.float32)
     if missing:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_path, **{k: cache[k] for k in keys})  # type: ignore[arg-type]
+        try:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cache_path, **{k: cache[k] for k in keys})  # type: ignore[arg-type]
+        except OSError as exc:  # a read-only image: embed again next start, answer now
+            logger.warning("embedding cache %s not written: %s", cache_path, exc)
     return np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
 
 
