@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from bot.knowledge import embeddings
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeSet
 from bot.knowledge.passages import passage_unit, passages_of
-from bot.knowledge.scope import embed_cached
 from bot.knowledge.search import passage_text
 from bot.knowledge.store import replace_knowledge
 
@@ -39,26 +37,15 @@ def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CAC
     for unit in knowledge.units:
         for passage in passages_of(unit):
             passages[passage.id] = passage_text(passage_unit(unit, passage), unit)
-    keys = {uid: hashlib.sha1(f"{embeddings.MODEL_NAME}\n{p}".encode()).hexdigest() for uid, p in passages.items()}
-    cache: dict[str, np.ndarray] = {}
-    if cache_path.exists():
-        with np.load(cache_path) as data:
-            cache = {k: data[k] for k in data.files}
-    missing = [uid for uid in passages if keys[uid] not in cache]
-    if missing:
-        vectors = embeddings.embed_passages([passages[uid] for uid in missing])
-        for uid, vec in zip(missing, vectors, strict=False):
-            cache[keys[uid]] = vec.astype(np.float32)
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        keep = {keys[uid]: cache[keys[uid]] for uid in passages}
-        np.savez(cache_path, **keep)  # type: ignore[arg-type]
-    return {uid: cache[keys[uid]].astype(np.float32).tobytes() for uid in passages}
+    ids = list(passages)
+    matrix = embeddings.cached([passages[uid] for uid in ids], embeddings.embed_passages, cache_path)
+    return {uid: row.astype(np.float32).tobytes() for uid, row in zip(ids, matrix, strict=True)}
 
 
 def example_vectors(knowledge: KnowledgeSet, cache_path: Path = EXAMPLE_CACHE) -> list[bytes]:
     """Query embeddings of the example questions (compared with the leader's question, query to query)."""
     texts = [e.text for e in knowledge.examples]
-    matrix = embed_cached(texts, embeddings.embed_query, cache_path, embeddings.MODEL_NAME)
+    matrix = embeddings.cached(texts, embeddings.embed_queries, cache_path)
     return [row.astype(np.float32).tobytes() for row in matrix] if texts else []
 
 

@@ -13,16 +13,12 @@ synonym) is answered whatever it says, so new words work without retraining.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-logger = logging.getLogger(__name__)
 INSIDE_INTENTS = ("ask_principle", "ask_level", "ask_network_questions", "ask_overview", "ask_fact")
 OUTSIDE_INTENTS = ("out_of_scope",)
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -43,25 +39,6 @@ def scope_examples(nlu_file: Path) -> tuple[list[str], list[str]]:
             if text:
                 target.append(text)
     return inside, outside
-
-
-def embed_cached(texts: Sequence[str], embed: Callable[[str], np.ndarray], cache_path: Path, tag: str) -> np.ndarray:
-    """Vectors for ``texts``, reusing a file cache keyed by ``tag`` and the text."""
-    keys = [hashlib.sha1(f"{tag}\n{t}".encode()).hexdigest() for t in texts]
-    cache: dict[str, np.ndarray] = {}
-    if cache_path.exists():
-        with np.load(cache_path) as data:
-            cache = {k: data[k] for k in data.files}
-    missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in cache]
-    for key, text in missing:
-        cache[key] = np.asarray(embed(text), dtype=np.float32)
-    if missing:
-        try:
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(cache_path, **{k: cache[k] for k in keys})  # type: ignore[arg-type]
-        except OSError as exc:  # a read-only image: embed again next start, answer now
-            logger.warning("embedding cache %s not written: %s", cache_path, exc)
-    return np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
 
 
 class ScopeModel:

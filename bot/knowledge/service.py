@@ -11,7 +11,7 @@ import numpy as np
 from bot.knowledge import embeddings
 from bot.knowledge.db import database_url, engine_for
 from bot.knowledge.repository import KnowledgeRepository, SqlKnowledgeRepository
-from bot.knowledge.scope import ScopeModel, embed_cached, scope_examples
+from bot.knowledge.scope import ScopeModel, scope_examples
 from bot.knowledge.search import SearchIndex, SearchOptions
 
 VERSION_CHECK_SECONDS = 2.0
@@ -53,10 +53,9 @@ class KnowledgeService:
         with self._lock:
             if self._scope_examples is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():
                 texts_in, texts_out = scope_examples(NLU_FILE)
-                embed = embeddings.embed_query
-                self._scope_examples = (embed_cached(texts_in, embed, SCOPE_CACHE, embeddings.MODEL_NAME),
-                                        embed_cached(texts_out, embed, SCOPE_CACHE.with_name("scope-outside.npz"),
-                                                     embeddings.MODEL_NAME))
+                embed = embeddings.embed_queries
+                self._scope_examples = (embeddings.cached(texts_in, embed, SCOPE_CACHE),
+                                        embeddings.cached(texts_out, embed, SCOPE_CACHE.with_name("scope-outside.npz")))
             if self._scope_examples is None:
                 return None
             if not knowledge_examples:
