@@ -262,6 +262,11 @@ def answer(
     dispatcher: CollectingDispatcher, tracker: Tracker, question: Question, finder: Answerer, repo: KnowledgeRepository
 ) -> list[EventType]:
     """Search-backed answer to ``question``, with the previous question (and its unit) as context for follow-ups."""
-    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
-    decision = finder.decide(question, context=tracker.get_slot("last_query"))
+    question, decision = decide_in_context(tracker, question, finder)
     return utter_decision(dispatcher, decision, repo, question.text, question.intent, finder.index.version)
+
+
+def decide_in_context(tracker: Tracker, question: Question, finder: Answerer) -> tuple[Question, Decision]:
+    """The decision on ``question`` with the previous question and its unit's family as context."""
+    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
+    return question, finder.decide(question, context=tracker.get_slot("last_query"))

@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeAction, answer, question_from
+from actions.common import KnowledgeAction, decide_in_context, question_from, utter_decision
 from actions.followup import follow_up
 from bot.answering import Answerer, asks_for_more
 from bot.knowledge import text as tx
@@ -28,6 +28,8 @@ QUESTION_WORDS = 3
 
 
 class ActionSmallTalk(KnowledgeAction):
+    """Small talk, unless it is a follow-up or a question the knowledge answers."""
+
     def name(self) -> str:
         return "action_small_talk"
 
@@ -40,10 +42,8 @@ class ActionSmallTalk(KnowledgeAction):
             return follow_up(dispatcher, tracker, finder, repo)
         content = [w for w in tx.tokens(text) if not tx.is_stop(w)]
         if len(content) >= QUESTION_WORDS and not text.startswith("/"):
-            decision = finder.decide(question)
+            question, decision = decide_in_context(tracker, question, finder)
             if decision.kind == "answer":
-                return answer(dispatcher, tracker, question, finder, repo)
+                return utter_decision(dispatcher, decision, repo, text, question.intent, finder.index.version)
         dispatcher.utter_message(response=REPLIES.get(question.intent or "", "utter_capabilities"))
         return []
-
-

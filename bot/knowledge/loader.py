@@ -61,9 +61,6 @@ class _Collector:
         self.problems.append(Problem(file, line, message))
 
 
-_line = line_of
-
-
 def _read_yaml(path: Path, display: str, out: _Collector) -> Any:
     yaml = YAML(typ="rt")
     try:
@@ -80,18 +77,18 @@ def _read_yaml(path: Path, display: str, out: _Collector) -> Any:
 def _string(node: CommentedMap, key: str, file: str, out: _Collector, required: bool) -> str | None:
     if key not in node or node[key] is None:
         if required:
-            out.add(file, _line(node), f"feltet '{key}' mangler")
+            out.add(file, line_of(node), f"feltet '{key}' mangler")
         return None
     value = node[key]
     if not isinstance(value, str):
-        out.add(file, _line(node, key), f"feltet '{key}' skal være tekst")
+        out.add(file, line_of(node, key), f"feltet '{key}' skal være tekst")
         return None
     value = value.strip()
     if not value:
-        out.add(file, _line(node, key), f"feltet '{key}' er tomt")
+        out.add(file, line_of(node, key), f"feltet '{key}' er tomt")
         return None
     for match in STRAY_HYPHEN.finditer(value):
-        out.add(file, _line(node, key),
+        out.add(file, line_of(node, key),
                 f"orddeling fra PDF'en i '{key}': '{match.group(0)}' (skal være ét ord)")
     return value
 
@@ -101,15 +98,15 @@ def _string_list(node: CommentedMap, key: str, file: str, out: _Collector) -> tu
         return ()
     value = node[key]
     if not isinstance(value, list):
-        out.add(file, _line(node, key), f"feltet '{key}' skal være en liste")
+        out.add(file, line_of(node, key), f"feltet '{key}' skal være en liste")
         return ()
     result = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            out.add(file, _line(value, index), f"punkt {index + 1} i '{key}' er tomt eller ikke tekst")
+            out.add(file, line_of(value, index), f"punkt {index + 1} i '{key}' er tomt eller ikke tekst")
             continue
         for match in STRAY_HYPHEN.finditer(item):
-            out.add(file, _line(value, index),
+            out.add(file, line_of(value, index),
                     f"orddeling fra PDF'en i '{key}': '{match.group(0)}' (skal være ét ord)")
         result.append(" ".join(item.split()))
     return tuple(result)
@@ -118,7 +115,7 @@ def _string_list(node: CommentedMap, key: str, file: str, out: _Collector) -> tu
 def _unknown_fields(node: CommentedMap, allowed: set[str], file: str, out: _Collector) -> None:
     for key in node:
         if key not in allowed:
-            out.add(file, _line(node, key), f"ukendt felt '{key}' (tilladte felter: {', '.join(sorted(allowed))})")
+            out.add(file, line_of(node, key), f"ukendt felt '{key}' (tilladte felter: {', '.join(sorted(allowed))})")
 
 
 def _clean_text(text: str) -> str:
@@ -137,7 +134,7 @@ def _read_organisations(path: Path, display: str, out: _Collector) -> list[Organ
     result = []
     for node in data["organisations"]:
         if not isinstance(node, CommentedMap):
-            out.add(display, _line(data["organisations"]), "hver organisation skal være et sæt felter")
+            out.add(display, line_of(data["organisations"]), "hver organisation skal være et sæt felter")
             continue
         _unknown_fields(node, ORGANISATION_FIELDS, display, out)
         org_id = _string(node, "id", display, out, required=True)
@@ -169,12 +166,12 @@ def _read_document(
     source_file = _string(doc_node, "source_file", display, out, required=True)
     year = doc_node.get("year")
     if year is not None and not isinstance(year, int):
-        out.add(display, _line(doc_node, "year"), "'year' skal være et årstal")
+        out.add(display, line_of(doc_node, "year"), "'year' skal være et årstal")
         year = None
     if doc_id and not DOC_ID_PATTERN.match(doc_id):
-        out.add(display, _line(doc_node, "id"), f"dokument-id '{doc_id}' må kun have små bogstaver a-z, tal og '-'")
+        out.add(display, line_of(doc_node, "id"), f"dokument-id '{doc_id}' må kun have små bogstaver a-z, tal og '-'")
     if org_id and org_id not in organisations:
-        out.add(display, _line(doc_node, "organisation"),
+        out.add(display, line_of(doc_node, "organisation"),
                 f"ukendt organisation '{org_id}' (kendte: {', '.join(sorted(organisations))}; se {ORGANISATIONS_FILE})")
     if not (doc_id and org_id and title and source_title and source_file):
         return None, []
@@ -182,17 +179,17 @@ def _read_document(
 
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
-        out.add(display, _line(data, "units") if "units" in data else 1, "listen 'units:' mangler eller er tom")
+        out.add(display, line_of(data, "units") if "units" in data else 1, "listen 'units:' mangler eller er tom")
         return document, []
     units: list[tuple[Unit, int, int]] = []
     for index, node in enumerate(units_node):
-        line = _line(units_node, index)
+        line = line_of(units_node, index)
         if not isinstance(node, CommentedMap):
             out.add(display, line, "hver enhed skal være et sæt felter (id, kind, title, text …)")
             continue
         unit = _read_unit(node, document, display, out, start + index)
         if unit is not None:
-            units.append((unit, line, _line(node, "parent") if "parent" in node else line))
+            units.append((unit, line, line_of(node, "parent") if "parent" in node else line))
     return document, units
 
 
@@ -204,24 +201,24 @@ def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collecto
     text = _string(node, "text", file, out, required=False) or ""
     items = _string_list(node, "items", file, out)
     if unit_id and not ID_PATTERN.match(unit_id):
-        out.add(file, _line(node, "id"), f"id '{unit_id}' må kun have små bogstaver a-z, tal, '.' og '-'")
+        out.add(file, line_of(node, "id"), f"id '{unit_id}' må kun have små bogstaver a-z, tal, '.' og '-'")
     if kind and kind not in KINDS:
-        out.add(file, _line(node, "kind"), f"ukendt kind '{kind}' (tilladte: {', '.join(KINDS)})")
+        out.add(file, line_of(node, "kind"), f"ukendt kind '{kind}' (tilladte: {', '.join(KINDS)})")
     if kind and kind != "field" and not text and not items and "text" not in node:
-        out.add(file, _line(node), f"enheden '{unit_id}' har hverken 'text' eller 'items'")
+        out.add(file, line_of(node), f"enheden '{unit_id}' har hverken 'text' eller 'items'")
     level = node.get("level")
     if kind == "level_description":
         if level not in (1, 2):
-            out.add(file, _line(node, "level") if "level" in node else _line(node),
+            out.add(file, line_of(node, "level") if "level" in node else line_of(node),
                     f"niveaubeskrivelsen '{unit_id}' skal have 'level: 1' eller 'level: 2'")
             level = None
     elif level is not None:
-        out.add(file, _line(node, "level"), "'level' bruges kun på kind: level_description")
+        out.add(file, line_of(node, "level"), "'level' bruges kun på kind: level_description")
         level = None
     speaker = _string(node, "speaker", file, out, required=kind == "quote")
     page = node.get("page")
     if page is not None and not isinstance(page, int):
-        out.add(file, _line(node, "page"), "'page' skal være et sidetal")
+        out.add(file, line_of(node, "page"), "'page' skal være et sidetal")
         page = None
     parent = _string(node, "parent", file, out, required=False)
     if not (unit_id and kind and title):
