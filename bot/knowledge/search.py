@@ -260,6 +260,12 @@ class SearchIndex:
         self._level_masks: dict[int, np.ndarray] = {}
 
         self._examples, self._example_entry, self._example_unit = self._read_examples(snapshot)
+        passage_count = Counter(p.unit_id for p in self._passages.values())
+        # Per example: how much of it counts for its whole unit (less for a long text).
+        self._example_share = np.array([
+            LONG_UNIT_EXAMPLE_SHARE if passage_count[self._units[u].id] > LONG_UNIT_PASSAGES else UNIT_EXAMPLE_SHARE
+            for u in self._example_unit
+        ])
         self._matrix: np.ndarray | None = None
         if self._embed_query is not None and self._units:
             dim = len(next(iter(snapshot.embeddings.values())))
@@ -272,7 +278,6 @@ class SearchIndex:
         entry of its whole unit (an example for one item also asks, a little less, about the unit)."""
         vectors = snapshot.example_vectors
         empty = np.zeros(0, dtype=np.int64)
-        self._example_share = np.zeros(0)
         if not (self.options.examples and self._embed_query is not None and vectors is not None):
             return None, empty, empty
         rows, entries, units = [], [], []
@@ -284,11 +289,6 @@ class SearchIndex:
                 entries.append(entry)
                 units.append(self._position[example.unit_id])
         matrix = vectors[rows] if rows else None
-        passage_count = Counter(p.unit_id for p in self._passages.values())
-        self._example_share = np.array([
-            LONG_UNIT_EXAMPLE_SHARE if passage_count[self._units[u].id] > LONG_UNIT_PASSAGES else UNIT_EXAMPLE_SHARE
-            for u in units
-        ])
         return matrix, np.array(entries, dtype=np.int64), np.array(units, dtype=np.int64)
 
     def _example_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
