@@ -199,6 +199,7 @@ INTENT_OF = {"level": "ask_level", "network_questions": "ask_network_questions",
 def ablation(cases: list[Case]) -> dict[str, float]:
     """Single-turn cases through the decision layer in-process (no NLU), judged like the REST run on
     the text the answer would show first; one variant per part of the search switched off."""
+    from actions.common import body_of
     from bot.answering import Answerer, Decision, Question
     from bot.knowledge import embeddings
     from bot.knowledge.search import SearchIndex, SearchOptions
@@ -213,9 +214,8 @@ def ablation(cases: list[Case]) -> dict[str, float]:
     def shown(decision: Decision, index: SearchIndex) -> Reply:
         if decision.kind == "answer" and decision.unit is not None:
             unit = decision.unit
-            body = [unit.title, unit.headline or "", unit.text, *unit.items,
-                    *(t for c in index.children(unit.id) if unit.kind == "value" for t in (c.text, *c.items))]
-            text = f"»{decision.passage.text}« {unit.title}" if decision.passage else "\n".join(body)
+            body = f"»{decision.passage.text}«" if decision.passage else body_of(unit, index.children(unit.id))
+            text = f"{unit.title}\n{body}"  # as the answer templates show it (title, then body)
             return Reply(text, (), text)
         titles = tuple(u.title for u in decision.options)
         return Reply(" ".join(titles) if decision.kind == "choose" else "", titles, "")
