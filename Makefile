@@ -7,12 +7,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/lederassistent.tar.gz
 
-# Local settings (see .env.example) override the defaults below.
-ifneq (,$(wildcard .env))
-include .env
-export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
-endif
-
+# Settings (.env and the environment) are read by bot/settings.py only: the scripts call
+# `python -m bot settings export`, so make, the scripts and the servers follow one precedence rule.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export OMP_NUM_THREADS ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
@@ -25,7 +21,7 @@ KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)
 NLU_FILES := $(shell find nlu -name '*.yml' 2>/dev/null)
 TRAIN_INPUTS := config.yml domain.yml $(NLU_FILES) var/spacy-da/config.cfg
 
-.PHONY: help install run run-prod test-prod train reload-model knowledge nlu test lint typecheck unit validate rasa-test eval bench clean widget teams-package
+.PHONY: help install run run-prod test-prod train reload-model knowledge nlu test lint typecheck unit integration validate rasa-test eval bench clean widget teams-package
 
 help:
 	@echo "make run    - set up everything, train if needed, start the bot (REST/socket.io on :5005)"
@@ -45,7 +41,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
-var/spacy-da/config.cfg: $(VENV)/.installed bot/spacy_model.py
+var/spacy-da/config.cfg: $(VENV)/.installed bot/generate/spacy_model.py
 	$(PY) -m bot spacy build
 
 knowledge: $(VENV)/.installed
@@ -63,6 +59,7 @@ train: $(MODEL)
 
 # Switch the running Rasa server (make run) to the newly trained model, without a restart.
 reload-model: $(MODEL)
+	eval "$$($(PY) -m bot settings export)"; \
 	curl -fsS -X PUT "localhost:$${RASA_PORT:-5005}/model?token=$${RASA_API_TOKEN:-$$(cat var/rasa-api-token)}" \
 	  -H 'Content-Type: application/json' \
 	  -d '{"model_file": "$(CURDIR)/$(MODEL)"}' && echo "Rasa bruger nu $(MODEL)."
@@ -90,26 +87,31 @@ run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL) widget
 	scripts/run.sh
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff check bot actions tools tests scripts
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
+# Tests by level: unit (no service at all), integration (real SQLite, PostgreSQL, Redis, HTTP fakes),
+# e2e (a trained bot, Chromium; part of rasa-test), prod (the production stack).
 unit: $(VENV)/.installed var/spacy-da/config.cfg
+	$(PY) -m pytest tests/unit -q
+
+integration: $(VENV)/.installed var/spacy-da/config.cfg
 	scripts/postgres.sh
 	scripts/redis.sh
 	scripts/deploy-tools.sh
-	$(PY) -m pytest -m "not rasa and not prod" -q
+	$(PY) -m pytest tests/integration -m "not rasa" -q
 
 validate: $(VENV)/.installed
 	$(PY) -m bot nlu generate --check
 	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings
 
 rasa-test: $(MODEL) knowledge widget
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_test_data.yml --out results/nlu
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --out results/core --fail-on-prediction-errors
+	$(RASA) test nlu --model $(MODEL) --nlu tests/e2e/nlu_test_data.yml --out results/nlu
+	$(RASA) test core --model $(MODEL) --stories tests/e2e/test_stories.yml --out results/core --fail-on-prediction-errors
 	scripts/chromium.sh
-	$(PY) -m pytest -m rasa -q
+	$(PY) -m pytest -m rasa -q tests/e2e tests/integration
 
 # The production set-up on this machine: PostgreSQL, Redis, nginx, two Rasa and two action servers.
 run-prod: $(VENV)/.installed var/spacy-da/config.cfg $(MODEL) widget
@@ -123,10 +125,10 @@ test:
 	scripts/test.sh
 
 eval: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL)
-	$(PY) -m bot.evaluation
+	$(PY) -m tools.evaluation
 
 bench: $(VENV)/.installed var/spacy-da/config.cfg knowledge
-	$(PY) -m bot.bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KnowledgeAction, answer, answered, first_entity, question_from, utter_unit
 from actions.followup import follow_up
 from actions.overview import show_overview
-from bot.answering import Answerer, asks_listing
+from bot.core.answering import Answerer, asks_listing
 from bot.knowledge.repository import KnowledgeRepository
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import replace
@@ -14,11 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import Answerer, Decision, Question
-from bot.knowledge.model import Unit
-from bot.knowledge.passages import Passage
+from bot.core.answering import Answerer, Decision, Question
+from bot.core.model import Unit
+from bot.core.passages import Passage
 from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable
-from bot.knowledge.service import knowledge_service
+from bot.knowledge.service import KnowledgeService, knowledge_service
+from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 MAX_BUTTONS = 6
@@ -26,13 +26,21 @@ MAX_BUTTONS = 6
 
 class KnowledgeAction(Action, ABC):
     """An action that reads the knowledge base. If the database cannot be read, the user gets
-    the Danish apology `utter_knowledge_unavailable` instead of silence or a stack trace."""
+    the Danish apology `utter_knowledge_unavailable` instead of silence or a stack trace.
+
+    rasa-sdk creates actions without arguments, so ``service`` and ``settings`` default to the process's
+    (``knowledge_service()``, ``get_settings()``), looked up per turn so a publish is seen; tests pass their own
+    (as rasa-sdk's ``ActionQueryKnowledgeBase`` takes its knowledge base)."""
+
+    def __init__(self, service: KnowledgeService | None = None, settings: Settings | None = None) -> None:
+        self._service = service
+        self._settings = settings
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            finder, repo = answerer()
+            finder, repo = answerer(self._service, self._settings)
             return self.respond(dispatcher, tracker, finder, repo)
         except KnowledgeUnavailable as exc:
             logger.error("knowledge unavailable in %s: %s", self.name(), exc)
@@ -45,13 +53,13 @@ class KnowledgeAction(Action, ABC):
     ) -> list[EventType]: ...
 
 
-def answerer() -> tuple[Answerer, KnowledgeRepository]:
+def answerer(service: KnowledgeService | None = None,
+             settings: Settings | None = None) -> tuple[Answerer, KnowledgeRepository]:
     """The answerer over the current knowledge version (raises KnowledgeUnavailable)."""
-    service = knowledge_service()
+    service = service or knowledge_service()
     index = service.index()
-    repo = service.repository
-    home = os.environ.get("HOME_ORGANISATION", "").strip().lower() or None
-    return Answerer(index, index.organisations, home=home, scope=service.scope()), repo
+    home = (settings or get_settings()).home_organisation
+    return Answerer(index, index.organisations, home=home, scope=service.scope()), service.repository
 
 
 FEEDBACK_PROMPT = "utter_ask_feedback"

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, after_answer, answer, button, org_name, question_from
-from bot.answering import Answerer, correction_topic
+from bot.core.answering import Answerer, correction_topic
 from bot.insights.feedback import Feedback, feedback_repository
 from bot.knowledge.repository import KnowledgeRepository
 

@@ -11,9 +11,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, answered, question_from, utter_decision, utter_unit
-from bot.answering import Answerer, Question, asks_for_more
-from bot.knowledge import text as tx
-from bot.knowledge.model import Unit
+from bot.core import text as tx
+from bot.core.answering import Answerer, Question, asks_for_more
+from bot.core.model import Unit
 from bot.knowledge.repository import KnowledgeRepository
 
 OTHER_LEVEL = re.compile(r"\b(andet|anden|andre|modsatte)\b", re.IGNORECASE)

@@ -7,9 +7,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, answer, button, entity_values, first_entity, question_from
-from bot.answering import Answerer
-from bot.knowledge import text as tx
-from bot.knowledge.model import Unit
+from bot.core import text as tx
+from bot.core.answering import Answerer
+from bot.core.model import Unit
 from bot.knowledge.repository import KnowledgeRepository
 
 # What a listing question asks for, recognised on the folded text (so "pejlemaerker" works too).

@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KnowledgeAction, decide_in_context, question_from, utter_decision
 from actions.followup import follow_up
-from bot.answering import Answerer, asks_for_more
-from bot.knowledge import text as tx
+from bot.core import text as tx
+from bot.core.answering import Answerer, asks_for_more
 from bot.knowledge.repository import KnowledgeRepository
 
 REPLIES = {

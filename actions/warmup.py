@@ -12,13 +12,19 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import answerer
-from bot.answering import Question
+from bot.core.answering import Question
 from bot.knowledge.repository import KnowledgeUnavailable
+from bot.knowledge.service import KnowledgeService
 
 logger = logging.getLogger(__name__)
 
 
 class ActionWarmUp(Action):
+    """Builds the search index and loads the embedding model before the first leader asks."""
+
+    def __init__(self, service: KnowledgeService | None = None) -> None:
+        self._service = service
+
     def name(self) -> str:
         return "action_warm_up"
 
@@ -27,7 +33,7 @@ class ActionWarmUp(Action):
     ) -> list[EventType]:
         start = time.perf_counter()
         try:
-            finder, _repo = answerer()
+            finder, _repo = answerer(self._service)
             finder.decide(Question("Hvad forventes af en niveau 2 leder om økonomistyring?"))
         except KnowledgeUnavailable as exc:  # the first real question will apologise; nothing to warm
             logger.warning("warm-up: knowledge unavailable: %s", exc)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless Chromium and its WebDriver for the browser tests of the web-chat widget (tests/test_widget_browser.py).
+# Headless Chromium and its WebDriver for the browser tests of the web-chat widget (tests/e2e/test_widget_browser.py).
 # Installs the Debian packages `chromium` and `chromium-driver` when /usr/bin/chromium is missing.
 set -euo pipefail
 

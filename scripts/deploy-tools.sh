@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tools tests/test_deploy_files.py validates the deployment files with: docker-compose (`config`) and
+# The tools tests/integration/test_deploy_files.py validates the deployment files with: docker-compose (`config`) and
 # nginx (`nginx -t`), from Debian's packages when missing. Neither is started.
 set -euo pipefail
 missing=()

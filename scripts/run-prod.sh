@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=$ROOT/.venv
+# .env and the environment, merged by bot/settings.py (the environment wins where it is not empty).
+eval "$("$VENV/bin/python" -m bot settings export)"
 STACK_DIR=$(mkdir -p "${STACK_DIR:-var/prod}" && cd "${STACK_DIR:-var/prod}" && pwd)
 export NGINX_PORT=${NGINX_PORT:-5005}
 RASA_PORTS=${RASA_PORTS:-5006 5007}

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
+# .env and the environment, merged by bot/settings.py (the environment wins where it is not empty).
+eval "$("$VENV/bin/python" -m bot settings export)"
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 DEMO_PORT=${DEMO_PORT:-8080}
@@ -56,7 +58,7 @@ pids+=($!); logs+=("$LOGDIR/actions.log")
 "$VENV/bin/python" -m bot serve rasa --model "$MODEL" --port "$RASA_PORT" \
   --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/rasa.log")
-# The demo intranet page with the web-chat widget (bot/widget_demo.py; needs `make widget`).
+# The demo intranet page with the web-chat widget (tools/widget_demo.py; needs `make widget`).
 DEMO=""
 if [ -f widget/dist/lederbot-widget.js ]; then
   "$VENV/bin/python" -m bot widget serve --port "$DEMO_PORT" --rasa-url "$DEMO_RASA_URL" >"$LOGDIR/widget.log" 2>&1 &

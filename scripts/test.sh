@@ -19,7 +19,8 @@ if ! make --no-print-directory install var/spacy-da/config.cfg; then
 fi
 step "ruff" lint
 step "mypy" typecheck
-step "pytest (knowledge, search, actions, PostgreSQL)" unit
+step "unit tests (no services)" unit
+step "integration tests (SQLite, PostgreSQL, Redis, HTTP fakes)" integration
 step "rasa data validate" validate
 step "rasa train" train
 if [ -f models/lederassistent.tar.gz ]; then

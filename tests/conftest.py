@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.core.model import KnowledgeSet
 from bot.knowledge.db import make_engine
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.memory import InMemoryKnowledgeRepository
 from bot.knowledge.publish import load_into
 from bot.knowledge.repository import SqlKnowledgeRepository
 from bot.knowledge.service import KnowledgeService
+from bot.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -69,13 +71,39 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def repository(sqlite_engine: Engine) -> SqlKnowledgeRepository:
-    return SqlKnowledgeRepository(sqlite_engine)
+def repository() -> InMemoryKnowledgeRepository:
+    """The knowledge files in memory, with their vectors (from the cache in var/): no database."""
+    return InMemoryKnowledgeRepository.from_directory(KNOWLEDGE_DIR)
 
 
 @pytest.fixture(scope="session")
-def service(repository: SqlKnowledgeRepository) -> KnowledgeService:
+def service(repository: InMemoryKnowledgeRepository) -> KnowledgeService:
     return KnowledgeService(repository)
+
+
+@pytest.fixture(scope="session")
+def sql_repository(sqlite_engine: Engine) -> SqlKnowledgeRepository:
+    return SqlKnowledgeRepository(sqlite_engine)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``get_settings()`` reads the environment once per process; a test that changes it gets a fresh read."""
+    set_env, del_env = monkeypatch.setenv, monkeypatch.delenv
+
+    def setenv(name: str, value: str, prepend: str | None = None) -> None:
+        set_env(name, value, prepend)
+        reset_settings()
+
+    def delenv(name: str, raising: bool = True) -> None:
+        del_env(name, raising)
+        reset_settings()
+
+    monkeypatch.setattr(monkeypatch, "setenv", setenv)
+    monkeypatch.setattr(monkeypatch, "delenv", delenv)
+    reset_settings()
+    yield
+    reset_settings()
 
 
 @pytest.fixture(scope="session")
@@ -144,8 +172,8 @@ class RunningBot:
 def rasa_bot() -> Iterator[RunningBot]:
     """Starts scripts/run.sh --background (about a minute) for all tests marked `rasa`.
 
-    Teams and Telegram are on, pointed at the local fakes in tests/channel_env.py."""
-    from tests.channel_env import CHANNEL_ENV
+    Teams and Telegram are on, pointed at the local fakes in tests/fakes/channel_env.py."""
+    from tests.fakes.channel_env import CHANNEL_ENV
 
     if not (ROOT / "models" / "lederassistent.tar.gz").exists():
         pytest.fail("no trained model: run `make train` first")
@@ -171,8 +199,8 @@ def rasa_bot() -> Iterator[RunningBot]:
 @pytest.fixture(scope="session")
 def botframework() -> Iterator[Any]:
     """The fake Bot Framework (OpenID/JWKS, token endpoint, connector) the test bot's Teams channel is
-    configured for in tests/channel_env.py. One per session: the bot caches the signing keys it fetched."""
-    from tests.fake_botframework import FakeBotFramework, session_key
+    configured for in tests/fakes/channel_env.py. One per session: the bot caches the signing keys it fetched."""
+    from tests.fakes.botframework import FakeBotFramework, session_key
 
     with FakeBotFramework(keys=[session_key()]) as fake:
         yield fake
@@ -181,8 +209,8 @@ def botframework() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def telegram_api() -> Iterator[Any]:
     """The fake Telegram Bot API the test bot's Telegram channel talks to (TELEGRAM_API_BASE_URL)."""
-    from tests.channel_env import TELEGRAM_FAKE_PORT
-    from tests.fake_telegram import FakeTelegram
+    from tests.fakes.channel_env import TELEGRAM_FAKE_PORT
+    from tests.fakes.telegram import FakeTelegram
 
     with FakeTelegram(port=TELEGRAM_FAKE_PORT) as fake:
         yield fake

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from bot.core.privacy import mask
 from bot.insights import tables as t
-from bot.privacy import mask
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.text import terms
 from bot.insights.feedback import Feedback, feedback_repository
 from bot.knowledge.repository import KnowledgeUnavailable
-from bot.knowledge.text import terms
 
 LOW_CONFIDENCE = 0.6
 SIMILARITY = 0.5

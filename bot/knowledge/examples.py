@@ -26,8 +26,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
-from bot.knowledge.model import ExampleQuestion, Unit
-from bot.knowledge.passages import passages_of
+from bot.core.model import ExampleQuestion, Unit
+from bot.core.passages import passages_of
 from bot.knowledge.yaml_lines import line_of
 
 EXAMPLES_DIR = "eksempelspoergsmaal"

@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
+from bot.core.model import KINDS, Document, KnowledgeSet, Organisation, Unit
 from bot.knowledge.examples import EXAMPLES_DIR, load_examples
-from bot.knowledge.model import KINDS, Document, KnowledgeSet, Organisation, Unit
 from bot.knowledge.yaml_lines import line_of
 
 ORGANISATIONS_FILE = "organisations.yml"

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from bot.core.model import KnowledgeSet
+from bot.core.passages import passage_unit, passages_of
+from bot.core.search import passage_text
 from bot.knowledge import embeddings
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.model import KnowledgeSet
-from bot.knowledge.passages import passage_unit, passages_of
-from bot.knowledge.search import passage_text
 from bot.knowledge.store import replace_knowledge
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ class LoadResult:
 
 
 def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CACHE) -> dict[str, bytes]:
-    """Passage embeddings for every unit and each of its items and sentences (``bot.knowledge.passages``),
+    """Passage embeddings for every unit and each of its items and sentences (``bot.core.passages``),
     reusing a local cache keyed by the passage text, so a publish embeds only what changed."""
     by_id = {u.id: u for u in knowledge.units}
     passages = {u.id: passage_text(u, by_id.get(u.parent_id or "")) for u in knowledge.units}

@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, Row
 
+from bot.core.model import Document, ExampleQuestion, Organisation, Snapshot, Unit
+from bot.core.passages import passage_id
 from bot.knowledge import tables as t
-from bot.knowledge.model import Document, ExampleQuestion, Organisation, Unit
-from bot.knowledge.passages import passage_id
 
 
 class KnowledgeUnavailable(Exception):
     """The knowledge database cannot be read (missing, empty or unreachable)."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """All knowledge of one version, for building the search index."""
-
-    version: str
-    units: tuple[Unit, ...]
-    organisations: tuple[Organisation, ...]
-    documents: tuple[Document, ...]
-    embeddings: dict[str, np.ndarray]
-    embedding_model: str | None
-    examples: tuple[ExampleQuestion, ...] = ()
-    example_vectors: np.ndarray | None = None  # one row per example (None without embeddings)
 
 
 class KnowledgeRepository(Protocol):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.scope import ScopeModel, scope_examples
+from bot.core.search import SearchIndex, SearchOptions
 from bot.knowledge import embeddings
 from bot.knowledge.db import database_url, engine_for
 from bot.knowledge.repository import KnowledgeRepository, SqlKnowledgeRepository
-from bot.knowledge.scope import ScopeModel, scope_examples
-from bot.knowledge.search import SearchIndex, SearchOptions
 
 VERSION_CHECK_SECONDS = 2.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

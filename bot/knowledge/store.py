@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
 
+from bot.core.model import KnowledgeSet
+from bot.core.passages import split_passage_id
 from bot.knowledge import tables as t
-from bot.knowledge.model import KnowledgeSet
-from bot.knowledge.passages import split_passage_id
 
 
 def create_schema(engine: Engine) -> None:

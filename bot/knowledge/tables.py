@@ -85,7 +85,7 @@ unit_embeddings = Table(
     Column("vector", LargeBinary, nullable=False),
 )
 
-# One vector per item or sentence of a unit (bot.knowledge.passages); the passages themselves are derived
+# One vector per item or sentence of a unit (bot.core.passages); the passages themselves are derived
 # from the unit at index time, so only their vectors are stored.
 passage_embeddings = Table(
     "passage_embeddings",

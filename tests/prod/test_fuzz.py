@@ -20,7 +20,7 @@ import pytest
 import socketio
 import websocket
 
-from bot.channels.guard import is_button_payload
+from bot.rasa.channels.guard import is_button_payload
 from tests.prod.conftest import NGINX_PORT, ORIGIN, RATE_LIMIT, Stack, texts
 
 pytestmark = pytest.mark.prod

@@ -1,0 +1,111 @@
+"""Plain data types for knowledge units, shared by the loader, the store and the actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KINDS = (
+    "introduction",
+    "value",
+    "value_list",
+    "behaviour",
+    "fact",
+    "field",
+    "pejlemaerke",
+    "level_description",
+    "note",
+    "theme",
+    "theme_prose",
+    "expectations",
+    "section",
+    "list",
+    "network_theme",
+    "question_set",
+    "quote",
+    "survey",
+    "literature",
+    "contributors",
+)
+
+# Kinds that name a principle a leader can ask about by name.
+PRINCIPLE_KINDS = ("value", "pejlemaerke", "theme")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    full_name: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    organisation_id: str
+    title: str
+    source_title: str
+    source_file: str
+    path: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    kind: str
+    title: str
+    document_id: str
+    organisation_id: str
+    position: int
+    text: str = ""
+    items: tuple[str, ...] = ()
+    parent_id: str | None = None
+    level: int | None = None
+    label: str | None = None
+    headline: str | None = None
+    speaker: str | None = None
+    page: int | None = None
+    synonyms: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    section_path: tuple[str, ...] = field(default=())
+
+    @property
+    def button_label(self) -> str:
+        return self.label or self.title
+
+
+@dataclass(frozen=True)
+class ExampleQuestion:
+    """One way a leader asks for ``unit_id`` (or its passage at ``position``); a search aid, never shown."""
+
+    unit_id: str
+    position: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class KnowledgeSet:
+    """Everything read from the knowledge files, validated and ready to store."""
+
+    organisations: tuple[Organisation, ...]
+    documents: tuple[Document, ...]
+    units: tuple[Unit, ...]
+    version: str
+    examples: tuple[ExampleQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """All knowledge of one version, for building the search index."""
+
+    version: str
+    units: tuple[Unit, ...]
+    organisations: tuple[Organisation, ...]
+    documents: tuple[Document, ...]
+    embeddings: dict[str, np.ndarray]
+    embedding_model: str | None
+    examples: tuple[ExampleQuestion, ...] = ()
+    example_vectors: np.ndarray | None = None  # one row per example (None without embeddings)

@@ -1,1 +1,0 @@
-"""Repository hygiene checks: a scanner for secrets committed by mistake."""
