@@ -11,6 +11,7 @@ from actions.followup import follow_up
 from actions.overview import show_overview
 from bot.core.answering import Answerer, asks_listing
 from bot.knowledge.repository import KnowledgeRepository
+from bot.names import Slot
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -24,7 +25,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
         question = question_from(tracker)
-        if tracker.get_slot("last_unit") and finder.names_no_topic(question.text):
+        if tracker.get_slot(Slot.LAST_UNIT) and finder.names_no_topic(question.text):
             # "niveau 1", "og i Glostrup?", "fortæl mere": whatever the intent, it leans on the last answer.
             return follow_up(dispatcher, tracker, finder, repo)
         if asks_listing(question.text):

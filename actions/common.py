@@ -18,6 +18,7 @@ from bot.core.model import Unit
 from bot.core.passages import Passage
 from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable
 from bot.knowledge.service import KnowledgeService, knowledge_service
+from bot.names import Slot, UnitKind
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -125,19 +126,19 @@ def body_of(unit: Unit, children: Iterable[Unit] = ()) -> str:
     parts = []
     if unit.headline:
         parts.append(unit.headline)
-    if unit.kind == "quote" and unit.text:
+    if unit.kind == UnitKind.QUOTE and unit.text:
         parts.append(f"»{unit.text}« – {unit.speaker}")
     elif unit.text:
         parts.append(unit.text)
     if unit.items:
         parts.append("\n".join(f"• {item}" for item in unit.items))
-    if unit.kind == "value":
+    if unit.kind == UnitKind.VALUE:
         # A KL value is short: show it whole, with its "Vi … " list and its behaviour list.
         for child in children:
-            if child.kind in ("value_list", "behaviour"):
+            if child.kind in (UnitKind.VALUE_LIST, UnitKind.BEHAVIOUR):
                 parts.append("\n".join([child.text, *(f"• {item}" for item in child.items)]))
     elif not unit.text and not unit.items:
-        listed = [c for c in children if c.kind != "level_description"]
+        listed = [c for c in children if c.kind != UnitKind.LEVEL_DESCRIPTION]
         if listed:
             parts.append("\n".join(f"• {c.title}" for c in listed))
     return "\n\n".join(parts)
@@ -147,7 +148,8 @@ def source_of(unit: Unit, repo: KnowledgeRepository) -> str:
     document = repo.document(unit.document_id)
     title = document.source_title if document else unit.document_id
     section = " › ".join(unit.section_path[:-1] or unit.section_path)
-    if unit.kind in ("field", "value", "theme", "network_theme", "pejlemaerke") and len(unit.section_path) > 1:
+    titled = (UnitKind.FIELD, UnitKind.VALUE, UnitKind.THEME, UnitKind.NETWORK_THEME, UnitKind.PEJLEMAERKE)
+    if unit.kind in titled and len(unit.section_path) > 1:
         section = " › ".join(unit.section_path)
     return f"{title} · {section}" if section else title
 
@@ -156,28 +158,29 @@ def next_step_buttons(unit: Unit, repo: KnowledgeRepository) -> list[dict[str, s
     """The natural next steps: other level, sibling pejlemærker, a theme's questions, lists of a value."""
     buttons: list[dict[str, str]] = []
     children = repo.children(unit.id)
-    if unit.kind == "pejlemaerke":
-        buttons += [button(c) for c in children if c.kind == "level_description"]
-        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == "pejlemaerke"]
-    elif unit.kind == "level_description" and unit.parent_id:
-        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == "level_description"]
+    if unit.kind == UnitKind.PEJLEMAERKE:
+        buttons += [button(c) for c in children if c.kind == UnitKind.LEVEL_DESCRIPTION]
+        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == UnitKind.PEJLEMAERKE]
+    elif unit.kind == UnitKind.LEVEL_DESCRIPTION and unit.parent_id:
+        buttons += [button(s) for s in repo.siblings(unit.id) if s.kind == UnitKind.LEVEL_DESCRIPTION]
         parent = repo.get(unit.parent_id)
         if parent is not None:
             buttons.append(button(parent))
-    elif unit.kind in ("field", "value", "theme", "network_theme"):
-        buttons += [button(c) for c in children if c.kind != "quote"]
-    elif unit.kind == "theme_prose" and unit.parent_id:
+    elif unit.kind in (UnitKind.FIELD, UnitKind.VALUE, UnitKind.THEME, UnitKind.NETWORK_THEME):
+        buttons += [button(c) for c in children if c.kind != UnitKind.QUOTE]
+    elif unit.kind == UnitKind.THEME_PROSE and unit.parent_id:
         parent = repo.get(unit.parent_id)
         if parent is not None:
             buttons.append(button(parent))
     elif unit.parent_id:
         parent = repo.get(unit.parent_id)
-        if parent is not None and parent.kind == "network_theme":
-            buttons += [button(c) for c in repo.children(parent.id) if c.kind == "question_set" and c.id != unit.id]
-        if unit.kind == "question_set" and parent is not None:
+        if parent is not None and parent.kind == UnitKind.NETWORK_THEME:
+            buttons += [button(c) for c in repo.children(parent.id)
+                        if c.kind == UnitKind.QUESTION_SET and c.id != unit.id]
+        if unit.kind == UnitKind.QUESTION_SET and parent is not None:
             buttons.append(button(parent))
-        if parent is not None and parent.kind == "value":
-            buttons += [button(s) for s in repo.siblings(unit.id) if s.kind != "quote"]
+        if parent is not None and parent.kind == UnitKind.VALUE:
+            buttons += [button(s) for s in repo.siblings(unit.id) if s.kind != UnitKind.QUOTE]
     return buttons[:MAX_BUTTONS]
 
 
@@ -213,9 +216,9 @@ def utter_passage(dispatcher: CollectingDispatcher, unit: Unit, passage: Passage
 
 def answered(unit: Unit, query: str | None, intent: str | None, version: str) -> list[EventType]:
     """Slots after a knowledge answer: what was answered, for which question, from which knowledge version."""
-    events: list[EventType] = [SlotSet("last_unit", unit.id), SlotSet("knowledge_version", version)]
+    events: list[EventType] = [SlotSet(Slot.LAST_UNIT, unit.id), SlotSet(Slot.KNOWLEDGE_VERSION, version)]
     if query is not None:
-        events += [SlotSet("last_query", query), SlotSet("last_intent", intent)]
+        events += [SlotSet(Slot.LAST_QUERY, query), SlotSet(Slot.LAST_INTENT, intent)]
     return events
 
 
@@ -228,7 +231,7 @@ def utter_decision(
     version: str,
 ) -> list[EventType]:
     """Turn a Decision into messages and slot events."""
-    remember = [SlotSet("last_query", query), SlotSet("last_intent", intent)]
+    remember = [SlotSet(Slot.LAST_QUERY, query), SlotSet(Slot.LAST_INTENT, intent)]
     if decision.kind == "answer" and decision.unit is not None:
         if decision.passage is not None:
             utter_passage(dispatcher, decision.unit, decision.passage, repo)
@@ -276,5 +279,5 @@ def answer(
 
 def decide_in_context(tracker: Tracker, question: Question, finder: Answerer) -> tuple[Question, Decision]:
     """The decision on ``question`` with the previous question and its unit's family as context."""
-    question = replace(question, near=finder.family(tracker.get_slot("last_unit")))
-    return question, finder.decide(question, context=tracker.get_slot("last_query"))
+    question = replace(question, near=finder.family(tracker.get_slot(Slot.LAST_UNIT)))
+    return question, finder.decide(question, context=tracker.get_slot(Slot.LAST_QUERY))

@@ -13,6 +13,7 @@ from actions.common import KnowledgeAction, after_answer, answer, button, org_na
 from bot.core.answering import Answerer, correction_topic
 from bot.insights.feedback import Feedback, feedback_repository
 from bot.knowledge.repository import KnowledgeRepository
+from bot.names import Slot
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ def record_feedback(tracker: Tracker, helpful: bool) -> None:
             created_at=datetime.now(timezone.utc),
             sender_id=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
-            question=tracker.get_slot("last_query"),
-            unit_id=tracker.get_slot("last_unit"),
-            knowledge_version=tracker.get_slot("knowledge_version"),
+            question=tracker.get_slot(Slot.LAST_QUERY),
+            unit_id=tracker.get_slot(Slot.LAST_UNIT),
+            knowledge_version=tracker.get_slot(Slot.KNOWLEDGE_VERSION),
             helpful=helpful,
             comment=comment,
         ))
@@ -78,8 +79,8 @@ class ActionNegativeFeedback(KnowledgeAction):
             question = question_from(tracker, text=corrected or text, intent="ask_principle")
             return answer(dispatcher, tracker, question, finder, repo)
         record_feedback(tracker, helpful=False)
-        last_query = tracker.get_slot("last_query")
-        last_unit = tracker.get_slot("last_unit")
+        last_query = tracker.get_slot(Slot.LAST_QUERY)
+        last_unit = tracker.get_slot(Slot.LAST_UNIT)
         if last_query:
             hits = finder.index.search(last_query, limit=6)
             options = [h.unit for h in hits if h.unit.id != last_unit and h.coverage > 0][:3]

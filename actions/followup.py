@@ -15,6 +15,7 @@ from bot.core import text as tx
 from bot.core.answering import Answerer, Question, asks_for_more
 from bot.core.model import Unit
 from bot.knowledge.repository import KnowledgeRepository
+from bot.names import Intent, Slot, UnitKind
 
 OTHER_LEVEL = re.compile(r"\b(andet|anden|andre|modsatte)\b", re.IGNORECASE)
 
@@ -22,7 +23,7 @@ OTHER_LEVEL = re.compile(r"\b(andet|anden|andre|modsatte)\b", re.IGNORECASE)
 def more_of(last: Unit, repo: KnowledgeRepository) -> Unit:
     """What "fortæl mere" after ``last`` shows: a theme's explanatory prose, else the whole unit (after a
     passage answer, the rest of its unit)."""
-    prose = [c for c in repo.children(last.id) if c.kind == "theme_prose"]
+    prose = [c for c in repo.children(last.id) if c.kind == UnitKind.THEME_PROSE]
     return prose[0] if prose else last
 
 
@@ -46,9 +47,9 @@ class Context:
 
     @classmethod
     def of(cls, tracker: Tracker, repo: KnowledgeRepository) -> Context:
-        last_unit_id = tracker.get_slot("last_unit")
-        return cls(repo.get(last_unit_id) if last_unit_id else None, tracker.get_slot("last_query"),
-                   tracker.get_slot("last_intent"))
+        last_unit_id = tracker.get_slot(Slot.LAST_UNIT)
+        return cls(repo.get(last_unit_id) if last_unit_id else None, tracker.get_slot(Slot.LAST_QUERY),
+                   tracker.get_slot(Slot.LAST_INTENT))
 
 
 def follow_up(
@@ -76,7 +77,8 @@ def follow_up(
         return utter_decision(dispatcher, finder.decide(again), repo, context.query, context.intent, version)
     # "hvad med innovation?": a new topic, asked the way the previous question was.
     intent = context.intent or "ask_principle"
-    if level is None and last is not None and last.kind == "level_description" and context.intent == "ask_level":
+    if (level is None and last is not None and last.kind == UnitKind.LEVEL_DESCRIPTION
+            and context.intent == Intent.ASK_LEVEL):
         level = last.level
     new = Question(question.text, intent, organisation, level, question.principles,
                    question.fields, question.network_themes, near=finder.family(last.id if last else None))
@@ -93,7 +95,7 @@ def _same_unit_target(question: Question, finder: Answerer, repo: KnowledgeRepos
     if organisation is None and level is None and asks_for_more(question.text) \
             and finder.names_no_topic(question.text):
         return more_of(last, repo)
-    if level is not None and last.kind in ("pejlemaerke", "level_description"):
-        pejlemaerke_id = last.parent_id if last.kind == "level_description" else last.id
+    if level is not None and last.kind in (UnitKind.PEJLEMAERKE, UnitKind.LEVEL_DESCRIPTION):
+        pejlemaerke_id = last.parent_id if last.kind == UnitKind.LEVEL_DESCRIPTION else last.id
         return repo.level_description(pejlemaerke_id or "", level)
     return None

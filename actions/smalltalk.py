@@ -16,6 +16,7 @@ from actions.followup import follow_up
 from bot.core import text as tx
 from bot.core.answering import Answerer, asks_for_more
 from bot.knowledge.repository import KnowledgeRepository
+from bot.names import Slot
 
 REPLIES = {
     "greet": "utter_greet",
@@ -38,7 +39,7 @@ class ActionSmallTalk(KnowledgeAction):
     ) -> list[EventType]:
         question = question_from(tracker)
         text = question.text
-        if tracker.get_slot("last_unit") and (tx.parse_level(text) is not None or asks_for_more(text)):
+        if tracker.get_slot(Slot.LAST_UNIT) and (tx.parse_level(text) is not None or asks_for_more(text)):
             return follow_up(dispatcher, tracker, finder, repo)
         content = [w for w in tx.tokens(text) if not tx.is_stop(w)]
         if len(content) >= QUESTION_WORDS and not text.startswith("/"):

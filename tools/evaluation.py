@@ -30,6 +30,7 @@ import yaml
 from bot.core.model import Unit
 from bot.core.passages import passages_of
 from bot.knowledge.loader import load_knowledge
+from bot.names import Intent
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "tests" / "eval"
@@ -239,7 +240,7 @@ def ablation(cases: list[Case]) -> dict[str, float]:
         answerer = Answerer(index, index.organisations, scope=scope)
         ok = 0
         for case in single:
-            decision = answerer.decide(Question(case.turns[0], INTENT_OF.get(case.category, "ask_principle")))
+            decision = answerer.decide(Question(case.turns[0], INTENT_OF.get(case.category, Intent.ASK_PRINCIPLE)))
             ok += judge(case, shown(decision, index), units, marks)
         result[label] = ok / len(single)
     return result

@@ -23,29 +23,38 @@ from bot.core.model import Organisation, Unit
 from bot.core.passages import Passage
 from bot.core.scope import ScopeModel
 from bot.core.search import Hit, SearchIndex
+from bot.names import Intent, UnitKind
 
 DecisionKind = Literal["answer", "choose", "suggest", "compare", "none"]
 
 # Kind preferences per intent: multiplied into the search score.
 INTENT_BOOSTS: dict[str, dict[str, float]] = {
-    "ask_principle": {"value": 1.1, "pejlemaerke": 1.1, "theme": 1.1, "level_description": 0.8,
-                      "theme_prose": 0.85, "quote": 0.7, "question_set": 0.85},
-    "ask_level": {"level_description": 1.2, "pejlemaerke": 1.0, "quote": 0.6},
-    "ask_network_questions": {"question_set": 1.4, "network_theme": 1.1, "section": 1.0, "quote": 0.6},
-    "ask_fact": {"fact": 1.2, "survey": 1.2, "introduction": 1.15, "literature": 1.2, "contributors": 1.2,
-                 "note": 1.15, "level_description": 0.8, "quote": 0.7},
+    Intent.ASK_PRINCIPLE: {
+        UnitKind.VALUE: 1.1, UnitKind.PEJLEMAERKE: 1.1, UnitKind.THEME: 1.1, UnitKind.LEVEL_DESCRIPTION: 0.8,
+        UnitKind.THEME_PROSE: 0.85, UnitKind.QUOTE: 0.7, UnitKind.QUESTION_SET: 0.85,
+    },
+    Intent.ASK_LEVEL: {UnitKind.LEVEL_DESCRIPTION: 1.2, UnitKind.PEJLEMAERKE: 1.0, UnitKind.QUOTE: 0.6},
+    Intent.ASK_NETWORK_QUESTIONS: {
+        UnitKind.QUESTION_SET: 1.4, UnitKind.NETWORK_THEME: 1.1, UnitKind.SECTION: 1.0, UnitKind.QUOTE: 0.6,
+    },
+    Intent.ASK_FACT: {
+        UnitKind.FACT: 1.2, UnitKind.SURVEY: 1.2, UnitKind.INTRODUCTION: 1.15, UnitKind.LITERATURE: 1.2,
+        UnitKind.CONTRIBUTORS: 1.2, UnitKind.NOTE: 1.15, UnitKind.LEVEL_DESCRIPTION: 0.8, UnitKind.QUOTE: 0.7,
+    },
 }
-DEFAULT_BOOST = {"level_description": 0.8, "theme_prose": 0.85, "quote": 0.7, "question_set": 0.9}
+DEFAULT_BOOST: dict[str, float] = {
+    UnitKind.LEVEL_DESCRIPTION: 0.8, UnitKind.THEME_PROSE: 0.85, UnitKind.QUOTE: 0.7, UnitKind.QUESTION_SET: 0.9,
+}
 
 # Words in the question that point at a kind of unit ("feltet", "temaet", "spørgsmål", "adfærd"),
 # matched on folded word beginnings.
 KIND_HINTS: dict[str, dict[str, float]] = {
-    "felt": {"field": 1.4},
-    "tema": {"theme": 1.2, "network_theme": 1.2},
-    "sporgsmal": {"question_set": 1.3},
-    "adferd": {"behaviour": 1.3},
-    "citat": {"quote": 1.6},
-    "hvilke": {"list": 1.2},
+    "felt": {UnitKind.FIELD: 1.4},
+    "tema": {UnitKind.THEME: 1.2, UnitKind.NETWORK_THEME: 1.2},
+    "sporgsmal": {UnitKind.QUESTION_SET: 1.3},
+    "adferd": {UnitKind.BEHAVIOUR: 1.3},
+    "citat": {UnitKind.QUOTE: 1.6},
+    "hvilke": {UnitKind.LIST: 1.2},
 }
 # Questions asking for reasons or explanation want a theme's explanatory prose, not its list.
 EXPLAIN_WORDS = ("hvorfor", "uddyb", "forklar", "baggrund", "begrund")
@@ -127,12 +136,12 @@ class Answerer:
         if level is None:
             return unit
         base = unit
-        if unit.kind == "level_description" and unit.parent_id:
+        if unit.kind == UnitKind.LEVEL_DESCRIPTION and unit.parent_id:
             base = self.index.unit(unit.parent_id) or unit
-        if base.kind != "pejlemaerke":
+        if base.kind != UnitKind.PEJLEMAERKE:
             return unit
         for child in self._children(base.id):
-            if child.kind == "level_description" and child.level == level:
+            if child.kind == UnitKind.LEVEL_DESCRIPTION and child.level == level:
                 return child
         return unit
 
@@ -141,24 +150,24 @@ class Answerer:
 
     def _prefer(self, unit: Unit, question: Question, explain: bool = False) -> Unit:
         """Map a hit to the unit a leader most likely wants."""
-        if explain and unit.kind == "theme":
-            prose = [c for c in self._children(unit.id) if c.kind == "theme_prose"]
+        if explain and unit.kind == UnitKind.THEME:
+            prose = [c for c in self._children(unit.id) if c.kind == UnitKind.THEME_PROSE]
             if prose:
                 return prose[0]
         if question.level is not None:
             return self._at_level(unit, question.level)
-        if unit.kind == "level_description" and unit.parent_id:
+        if unit.kind == UnitKind.LEVEL_DESCRIPTION and unit.parent_id:
             # No level asked: the pejlemærke itself, with both levels as buttons.
             return self.index.unit(unit.parent_id) or unit
-        if question.intent == "ask_network_questions" and unit.kind != "question_set":
+        if question.intent == Intent.ASK_NETWORK_QUESTIONS and unit.kind != UnitKind.QUESTION_SET:
             theme = unit
-            while theme.kind != "network_theme" and theme.parent_id:
+            while theme.kind != UnitKind.NETWORK_THEME and theme.parent_id:
                 parent = self.index.unit(theme.parent_id)
                 if parent is None:
                     break
                 theme = parent
             for child in self._children(theme.id):
-                if child.kind == "question_set":
+                if child.kind == UnitKind.QUESTION_SET:
                     return child
         return unit
 
@@ -185,13 +194,13 @@ class Answerer:
         if not self.names_no_topic(question.text) or pejlemaerke is None:
             organisation = question.organisation or self.detect_organisation(question.text)
             hits = self.index.search(self._query_text(question.text), organisation=organisation,
-                                     kinds=("pejlemaerke", "level_description"), limit=1)
+                                     kinds=(UnitKind.PEJLEMAERKE, UnitKind.LEVEL_DESCRIPTION), limit=1)
             pejlemaerke = hits[0].unit if hits else None
-        if pejlemaerke is not None and pejlemaerke.kind == "level_description" and pejlemaerke.parent_id:
+        if pejlemaerke is not None and pejlemaerke.kind == UnitKind.LEVEL_DESCRIPTION and pejlemaerke.parent_id:
             pejlemaerke = self.index.unit(pejlemaerke.parent_id)
-        if pejlemaerke is None or pejlemaerke.kind != "pejlemaerke":
+        if pejlemaerke is None or pejlemaerke.kind != UnitKind.PEJLEMAERKE:
             return None
-        levels = sorted((c for c in self._children(pejlemaerke.id) if c.kind == "level_description"),
+        levels = sorted((c for c in self._children(pejlemaerke.id) if c.kind == UnitKind.LEVEL_DESCRIPTION),
                         key=lambda c: c.level or 0)
         return Decision("compare", pejlemaerke, options=tuple(levels)) if len(levels) == 2 else None
 
@@ -234,7 +243,7 @@ class Answerer:
         query = self._query_text(question.text)
         boosts, explain = self._kind_boosts(question)
         # A level is only described for pejlemærker.
-        kinds = ("pejlemaerke", "level_description") if level is not None else None
+        kinds = (UnitKind.PEJLEMAERKE, UnitKind.LEVEL_DESCRIPTION) if level is not None else None
         hits = self.index.search(query, organisation=organisation, kinds=kinds, boost_kinds=boosts,
                                  boost_units=self._entity_boosts(question), limit=20)
         if not hits:
@@ -268,7 +277,7 @@ class Answerer:
             if unit is not None:
                 boost_units[unit.id] = ENTITY_BOOST
                 for child in self._children(unit.id):
-                    if child.kind == "level_description":
+                    if child.kind == UnitKind.LEVEL_DESCRIPTION:
                         boost_units[child.id] = ENTITY_BOOST
         return boost_units
 
@@ -316,7 +325,7 @@ class Answerer:
         for hit in hits:
             unit = self._prefer(hit.unit, question, explain)
             # The theme itself (headline + commitments) unless its prose is clearly the better match.
-            if (unit.kind == "theme_prose" and not explain and unit.parent_id and hit.passage is None
+            if (unit.kind == UnitKind.THEME_PROSE and not explain and unit.parent_id and hit.passage is None
                     and whole.get(unit.parent_id, 0.0) >= 0.6 * hit.score):
                 unit = self.index.unit(unit.parent_id) or unit
             if unit.id in seen:

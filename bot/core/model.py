@@ -6,32 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KINDS = (
-    "introduction",
-    "value",
-    "value_list",
-    "behaviour",
-    "fact",
-    "field",
-    "pejlemaerke",
-    "level_description",
-    "note",
-    "theme",
-    "theme_prose",
-    "expectations",
-    "section",
-    "list",
-    "network_theme",
-    "question_set",
-    "quote",
-    "survey",
-    "literature",
-    "contributors",
-)
-
-# Kinds that name a principle a leader can ask about by name.
-PRINCIPLE_KINDS = ("value", "pejlemaerke", "theme")
-
 
 @dataclass(frozen=True)
 class Organisation:

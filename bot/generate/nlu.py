@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.core.model import KnowledgeSet, Unit
 from bot.knowledge.loader import load_knowledge
+from bot.names import UnitKind
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GENERATED_DIR = PROJECT_ROOT / "nlu" / "generated"
@@ -32,7 +33,7 @@ ENTITY_KINDS = {
 
 def _names(unit: Unit) -> list[str]:
     names = [unit.title, *unit.synonyms]
-    if unit.kind in ("value", "field"):
+    if unit.kind in (UnitKind.VALUE, UnitKind.FIELD):
         names.append(unit.title.lower())
     label = unit.title.split(" – ")[0]
     if label != unit.title:
@@ -90,10 +91,10 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
     out_ex = [HEADER, 'version: "3.1"\nnlu:\n']
     examples: dict[str, list[str]] = defaultdict(list)
     for unit in knowledge.units:
-        if unit.kind in ("pejlemaerke", "value", "theme"):
+        if unit.kind in (UnitKind.PEJLEMAERKE, UnitKind.VALUE, UnitKind.THEME):
             name = unit.synonyms[0] if unit.synonyms else unit.title
             examples["ask_principle"].append(f"hvad handler [{name}](principle) om")
-        if unit.kind == "pejlemaerke":
+        if unit.kind == UnitKind.PEJLEMAERKE:
             short = unit.synonyms[0] if unit.synonyms else unit.title
             examples["ask_level"].append(
                 f'hvad forventes der på [niveau 2]{{"entity": "level", "value": "2"}} om [{short}](principle)'
@@ -102,11 +103,11 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
                 'hvad skal en leder på [niveau 1]{"entity": "level", "value": "1"} gøre med '
                 f"[{unit.title}](principle)"
             )
-        if unit.kind == "network_theme":
+        if unit.kind == UnitKind.NETWORK_THEME:
             examples["ask_network_questions"].append(
                 f"hvilke spørgsmål skal ledelsen stille om [{unit.title.lower()}](network_theme)"
             )
-        if unit.kind == "field":
+        if unit.kind == UnitKind.FIELD:
             examples["ask_overview"].append(f"hvilke pejlemærker hører til [{unit.title.lower()}](field)")
     for intent in sorted(examples):
         out_ex.append(f"- intent: {intent}\n  examples: |\n")

@@ -16,9 +16,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
-from bot.core.model import KINDS, Document, KnowledgeSet, Organisation, Unit
+from bot.core.model import Document, KnowledgeSet, Organisation, Unit
 from bot.knowledge.examples import EXAMPLES_DIR, load_examples
 from bot.knowledge.yaml_lines import line_of
+from bot.names import KINDS, UnitKind
 
 ORGANISATIONS_FILE = "organisations.yml"
 ID_PATTERN = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
@@ -204,10 +205,10 @@ def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collecto
         out.add(file, line_of(node, "id"), f"id '{unit_id}' må kun have små bogstaver a-z, tal, '.' og '-'")
     if kind and kind not in KINDS:
         out.add(file, line_of(node, "kind"), f"ukendt kind '{kind}' (tilladte: {', '.join(KINDS)})")
-    if kind and kind != "field" and not text and not items and "text" not in node:
+    if kind and kind != UnitKind.FIELD and not text and not items and "text" not in node:
         out.add(file, line_of(node), f"enheden '{unit_id}' har hverken 'text' eller 'items'")
     level = node.get("level")
-    if kind == "level_description":
+    if kind == UnitKind.LEVEL_DESCRIPTION:
         if level not in (1, 2):
             out.add(file, line_of(node, "level") if "level" in node else line_of(node),
                     f"niveaubeskrivelsen '{unit_id}' skal have 'level: 1' eller 'level: 2'")
@@ -215,7 +216,7 @@ def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collecto
     elif level is not None:
         out.add(file, line_of(node, "level"), "'level' bruges kun på kind: level_description")
         level = None
-    speaker = _string(node, "speaker", file, out, required=kind == "quote")
+    speaker = _string(node, "speaker", file, out, required=kind == UnitKind.QUOTE)
     page = node.get("page")
     if page is not None and not isinstance(page, int):
         out.add(file, line_of(node, "page"), "'page' skal være et sidetal")
@@ -317,8 +318,8 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
             out.add(file, line, f"parent '{unit.parent_id}' står i en anden fil ({by_id[unit.parent_id][1]})")
         elif unit.parent_id == unit.id:
             out.add(file, line, f"'{unit.id}' kan ikke være sin egen parent")
-        if (unit.kind == "level_description" and unit.parent_id in by_id
-                and by_id[unit.parent_id][0].kind != "pejlemaerke"):
+        if (unit.kind == UnitKind.LEVEL_DESCRIPTION and unit.parent_id in by_id
+                and by_id[unit.parent_id][0].kind != UnitKind.PEJLEMAERKE):
             out.add(file, line, f"niveaubeskrivelsen '{unit.id}' skal ligge under et pejlemærke")
 
     if out.problems:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
 from bot.core.model import Document, ExampleQuestion, Organisation, Snapshot, Unit
 from bot.core.passages import passage_id
@@ -46,37 +47,43 @@ class SqlKnowledgeRepository:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection whose every failure (missing file, server down, no tables) is KnowledgeUnavailable,
+        the one error the actions turn into the Danish apology."""
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except KnowledgeUnavailable:
+            raise
+        except Exception as exc:
+            raise KnowledgeUnavailable(str(exc)) from exc
+
     # -- reading rows -------------------------------------------------------------
     def _query_units(self, where: Iterable = ()) -> list[Unit]:
         stmt = select(t.units)
         for clause in where:
             stmt = stmt.where(clause)
         stmt = stmt.order_by(t.units.c.position)
-        try:
-            with self._engine.connect() as conn:
-                rows = conn.execute(stmt).all()
-                ids = [r.id for r in rows]
-                items: dict[str, list[str]] = {uid: [] for uid in ids}
-                if ids:
-                    item_rows = conn.execute(
-                        select(t.unit_items)
-                        .where(t.unit_items.c.unit_id.in_(ids))
-                        .order_by(t.unit_items.c.unit_id, t.unit_items.c.position)
-                    ).all()
-                    for item in item_rows:
-                        items[item.unit_id].append(item.text)
-        except Exception as exc:
-            raise KnowledgeUnavailable(str(exc)) from exc
+        with self._reading() as conn:
+            rows = conn.execute(stmt).all()
+            ids = [r.id for r in rows]
+            items: dict[str, list[str]] = {uid: [] for uid in ids}
+            if ids:
+                item_rows = conn.execute(
+                    select(t.unit_items)
+                    .where(t.unit_items.c.unit_id.in_(ids))
+                    .order_by(t.unit_items.c.unit_id, t.unit_items.c.position)
+                ).all()
+                for item in item_rows:
+                    items[item.unit_id].append(item.text)
         return [_unit(row, items[row.id]) for row in rows]
 
     def version(self) -> str:
-        try:
-            with self._engine.connect() as conn:
-                value = conn.execute(
-                    select(t.knowledge_version.c.version).order_by(t.knowledge_version.c.id.desc()).limit(1)
-                ).scalar_one_or_none()
-        except Exception as exc:
-            raise KnowledgeUnavailable(str(exc)) from exc
+        with self._reading() as conn:
+            value = conn.execute(
+                select(t.knowledge_version.c.version).order_by(t.knowledge_version.c.id.desc()).limit(1)
+            ).scalar_one_or_none()
         if value is None:
             raise KnowledgeUnavailable("the knowledge base is empty; run `python -m bot knowledge load`")
         return str(value)
@@ -118,22 +125,18 @@ class SqlKnowledgeRepository:
         return found[0] if found else None
 
     def organisations(self) -> list[Organisation]:
-        try:
-            with self._engine.connect() as conn:
-                rows = conn.execute(select(t.organisations).order_by(t.organisations.c.id)).all()
-        except Exception as exc:
-            raise KnowledgeUnavailable(str(exc)) from exc
-        return [Organisation(r.id, r.name, r.full_name, tuple(r.synonyms or ())) for r in rows]
+        with self._reading() as conn:
+            rows = conn.execute(select(t.organisations).order_by(t.organisations.c.id)).all()
+        return [_organisation(r) for r in rows]
 
     def organisation(self, organisation_id: str) -> Organisation | None:
-        return next((o for o in self.organisations() if o.id == organisation_id), None)
+        with self._reading() as conn:
+            row = conn.execute(select(t.organisations).where(t.organisations.c.id == organisation_id)).first()
+        return _organisation(row) if row is not None else None
 
     def document(self, document_id: str) -> Document | None:
-        try:
-            with self._engine.connect() as conn:
-                row = conn.execute(select(t.documents).where(t.documents.c.id == document_id)).first()
-        except Exception as exc:
-            raise KnowledgeUnavailable(str(exc)) from exc
+        with self._reading() as conn:
+            row = conn.execute(select(t.documents).where(t.documents.c.id == document_id)).first()
         return _document(row) if row is not None else None
 
     def snapshot(self) -> Snapshot:
@@ -143,18 +146,15 @@ class SqlKnowledgeRepository:
             if self._snapshot is not None and self._snapshot.version == version:
                 return self._snapshot
             units = tuple(self._query_units())
-            try:
-                with self._engine.connect() as conn:
-                    docs = tuple(_document(r) for r in conn.execute(select(t.documents)).all())
-                    emb_rows = conn.execute(select(t.unit_embeddings)).all()
-                    passage_rows = conn.execute(select(t.passage_embeddings)).all()
-                    example_rows = conn.execute(select(t.example_questions).order_by(t.example_questions.c.id)).all()
-                    model = conn.execute(
-                        select(t.knowledge_version.c.embedding_model)
-                        .order_by(t.knowledge_version.c.id.desc()).limit(1)
-                    ).scalar_one_or_none()
-            except Exception as exc:
-                raise KnowledgeUnavailable(str(exc)) from exc
+            with self._reading() as conn:
+                docs = tuple(_document(r) for r in conn.execute(select(t.documents)).all())
+                emb_rows = conn.execute(select(t.unit_embeddings)).all()
+                passage_rows = conn.execute(select(t.passage_embeddings)).all()
+                example_rows = conn.execute(select(t.example_questions).order_by(t.example_questions.c.id)).all()
+                model = conn.execute(
+                    select(t.knowledge_version.c.embedding_model)
+                    .order_by(t.knowledge_version.c.id.desc()).limit(1)
+                ).scalar_one_or_none()
             embeddings = {r.unit_id: np.frombuffer(r.vector, dtype=np.float32) for r in emb_rows}
             embeddings.update({passage_id(r.unit_id, r.position): np.frombuffer(r.vector, dtype=np.float32)
                                for r in passage_rows})
@@ -175,6 +175,10 @@ def _unit(row: Row, items: list[str]) -> Unit:
         synonyms=tuple(row.synonyms or ()), keywords=tuple(row.keywords or ()),
         section_path=tuple(row.section_path or ()),
     )
+
+
+def _organisation(row: Row) -> Organisation:
+    return Organisation(row.id, row.name, row.full_name, tuple(row.synonyms or ()))
 
 
 def _document(row: Row) -> Document:

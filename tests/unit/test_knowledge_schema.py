@@ -8,7 +8,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from bot.core.model import KINDS
+from bot.names import KINDS
 from tests.conftest import KNOWLEDGE_DIR
 
 SCHEMA = json.loads((KNOWLEDGE_DIR / "schema.json").read_text(encoding="utf-8"))

@@ -26,10 +26,10 @@ def test_env_file_lines_comments_export_and_quotes(tmp_path: Path) -> None:
 
 
 def test_a_non_empty_environment_value_wins_and_an_empty_one_does_not(tmp_path: Path) -> None:
-    path = write_env(tmp_path, "RASA_PORT=6000\nTELEGRAM_BOT_TOKEN=42:file\nHOME_ORGANISATION=Glostrup\n")
-    settings = Settings.from_env({"RASA_PORT": "7000", "TELEGRAM_BOT_TOKEN": ""}, env_file=path)
+    path = write_env(tmp_path, "RASA_PORT=6000\nTELEGRAM_MODE=polling\nHOME_ORGANISATION=Glostrup\n")
+    settings = Settings.from_env({"RASA_PORT": "7000", "TELEGRAM_MODE": ""}, env_file=path)
     assert settings.rasa_port == 7000
-    assert settings.value("TELEGRAM_BOT_TOKEN") == "42:file"
+    assert settings.value("TELEGRAM_MODE") == "polling"
     assert settings.home_organisation == "glostrup"
 
 
