@@ -86,8 +86,9 @@ teams-package: $(VENV)/.installed
 run: $(VENV)/.installed var/spacy-da/config.cfg knowledge $(MODEL) widget
 	scripts/run.sh
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed widget/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check bot actions tools tests scripts
+	cd widget && npm run --silent lint
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
@@ -96,6 +97,7 @@ typecheck: $(VENV)/.installed
 # e2e (a trained bot, Chromium; part of rasa-test), prod (the production stack).
 unit: $(VENV)/.installed var/spacy-da/config.cfg
 	$(PY) -m pytest tests/unit -q
+	cd widget && npm test --silent
 
 integration: $(VENV)/.installed var/spacy-da/config.cfg
 	scripts/postgres.sh

@@ -29,7 +29,7 @@ export function linkify(text) {
     try {
       const parsed = new URL(url);
       if (parsed.protocol === "http:" || parsed.protocol === "https:") href = parsed.href;
-    } catch (_err) {
+    } catch {
       href = null;
     }
     if (!href) continue;

@@ -17,7 +17,7 @@ function usable(kind) {
     storage.setItem(probe, "1");
     storage.removeItem(probe);
     return storage;
-  } catch (_err) {
+  } catch {
     return memoryStorage(); // blocked storage (privacy settings, sandboxed frames): this page only
   }
 }
@@ -87,7 +87,7 @@ export class ConversationStore {
       const data = JSON.parse(this.local.getItem(this.keys.history) || "null");
       if (!data || data.v !== 1 || data.session !== this.sessionId() || !Array.isArray(data.entries)) return [];
       return data.entries.map(cleanEntry).filter(Boolean);
-    } catch (_err) {
+    } catch {
       return [];
     }
   }
@@ -98,7 +98,7 @@ export class ConversationStore {
       try {
         this.local.setItem(this.keys.history, JSON.stringify({ v: 1, session: this.sessionId(), entries: kept }));
         return;
-      } catch (_err) {
+      } catch {
         if (kept.length <= 1) return; // storage full: keep the conversation on screen only
         kept = kept.slice(Math.ceil(kept.length / 2));
       }
