@@ -155,10 +155,19 @@ def _read_document(
     if not isinstance(data, CommentedMap):
         out.add(display, 1, "filen skal have felterne 'document:' og 'units:'")
         return None, []
+    document = _read_document_header(data, display, organisations, out)
+    if document is None:
+        return None, []
+    return document, _read_units(data, document, display, out, start)
+
+
+def _read_document_header(
+    data: CommentedMap, display: str, organisations: dict[str, Organisation], out: _Collector
+) -> Document | None:
     doc_node = data.get("document")
     if not isinstance(doc_node, CommentedMap):
         out.add(display, 1, "afsnittet 'document:' mangler")
-        return None, []
+        return None
     _unknown_fields(doc_node, DOCUMENT_FIELDS, display, out)
     doc_id = _string(doc_node, "id", display, out, required=True)
     org_id = _string(doc_node, "organisation", display, out, required=True)
@@ -175,13 +184,18 @@ def _read_document(
         out.add(display, line_of(doc_node, "organisation"),
                 f"ukendt organisation '{org_id}' (kendte: {', '.join(sorted(organisations))}; se {ORGANISATIONS_FILE})")
     if not (doc_id and org_id and title and source_title and source_file):
-        return None, []
-    document = Document(doc_id, org_id, title, source_title, source_file, display, year)
+        return None
+    return Document(doc_id, org_id, title, source_title, source_file, display, year)
 
+
+def _read_units(
+    data: CommentedMap, document: Document, display: str, out: _Collector, start: int
+) -> list[tuple[Unit, int, int]]:
+    """The document's units with the line of each and of its ``parent:`` (for the parent checks)."""
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
         out.add(display, line_of(data, "units") if "units" in data else 1, "listen 'units:' mangler eller er tom")
-        return document, []
+        return []
     units: list[tuple[Unit, int, int]] = []
     for index, node in enumerate(units_node):
         line = line_of(units_node, index)
@@ -191,7 +205,7 @@ def _read_document(
         unit = _read_unit(node, document, display, out, start + index)
         if unit is not None:
             units.append((unit, line, line_of(node, "parent") if "parent" in node else line))
-    return document, units
+    return units
 
 
 def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collector, position: int) -> Unit | None:
@@ -207,15 +221,7 @@ def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collecto
         out.add(file, line_of(node, "kind"), f"ukendt kind '{kind}' (tilladte: {', '.join(KINDS)})")
     if kind and kind != UnitKind.FIELD and not text and not items and "text" not in node:
         out.add(file, line_of(node), f"enheden '{unit_id}' har hverken 'text' eller 'items'")
-    level = node.get("level")
-    if kind == UnitKind.LEVEL_DESCRIPTION:
-        if level not in (1, 2):
-            out.add(file, line_of(node, "level") if "level" in node else line_of(node),
-                    f"niveaubeskrivelsen '{unit_id}' skal have 'level: 1' eller 'level: 2'")
-            level = None
-    elif level is not None:
-        out.add(file, line_of(node, "level"), "'level' bruges kun på kind: level_description")
-        level = None
+    level = _read_level(node, kind, unit_id, file, out)
     speaker = _string(node, "speaker", file, out, required=kind == UnitKind.QUOTE)
     page = node.get("page")
     if page is not None and not isinstance(page, int):
@@ -244,6 +250,20 @@ def _read_unit(node: CommentedMap, document: Document, file: str, out: _Collecto
     )
 
 
+def _read_level(node: CommentedMap, kind: str | None, unit_id: str | None, file: str, out: _Collector) -> int | None:
+    """``level`` (1 or 2), which only a level description has."""
+    level = node.get("level")
+    if kind == UnitKind.LEVEL_DESCRIPTION:
+        if level not in (1, 2):
+            out.add(file, line_of(node, "level") if "level" in node else line_of(node),
+                    f"niveaubeskrivelsen '{unit_id}' skal have 'level: 1' eller 'level: 2'")
+            return None
+        return int(level)
+    if level is not None:
+        out.add(file, line_of(node, "level"), "'level' bruges kun på kind: level_description")
+    return None
+
+
 def _with_section_paths(units: list[Unit]) -> list[Unit]:
     by_id = {u.id: u for u in units}
     result = []
@@ -265,41 +285,58 @@ def _replace(unit: Unit, **changes: Any) -> Unit:
     return replace(unit, **changes)
 
 
+Located = tuple[Unit, str, int]  # a unit, its file and its line
+
+
 def load_knowledge(directory: Path) -> KnowledgeSet:
     """Read and validate every knowledge file in ``directory``; raise KnowledgeError listing all problems."""
     out = _Collector()
     directory = Path(directory)
-
-    def display(path: Path) -> str:
-        return str(path)
-
     org_path = directory / ORGANISATIONS_FILE
     organisations: list[Organisation] = []
     if org_path.exists():
-        organisations = _read_organisations(org_path, display(org_path), out)
+        organisations = _read_organisations(org_path, str(org_path), out)
     else:
-        out.add(display(org_path), 1, "filen med organisationer mangler")
-    org_by_id = {o.id: o for o in organisations}
-
-    documents: list[Document] = []
-    located: list[tuple[Unit, str, int]] = []
-    parent_lines: dict[int, int] = {}
-    doc_lines: dict[str, str] = {}
+        out.add(str(org_path), 1, "filen med organisationer mangler")
     files = sorted(p for p in directory.glob("*.yml") if p.name != ORGANISATIONS_FILE)
     if not files:
-        out.add(display(directory), 1, "der er ingen vidensfiler (*.yml)")
+        out.add(str(directory), 1, "der er ingen vidensfiler (*.yml)")
+    documents, located, parent_lines = _read_documents(files, {o.id: o for o in organisations}, out)
+    _check_unique_ids(located, out)
+    _check_parents(located, parent_lines, out)
+    if out.problems:
+        raise KnowledgeError(out.problems)
+    examples = load_examples(directory, {unit.id: unit for unit, _, _ in located}, out.add)
+    if out.problems:
+        raise KnowledgeError(out.problems)
+    version = _version([org_path, *files, *sorted((directory / EXAMPLES_DIR).glob("*.yml"))])
+    all_units = _with_section_paths([unit for unit, _, _ in located])
+    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(all_units), version, examples)
+
+
+def _read_documents(
+    files: list[Path], org_by_id: dict[str, Organisation], out: _Collector
+) -> tuple[list[Document], list[Located], dict[int, int]]:
+    """Every document and its units in file order, with the line of each unit's ``parent:`` by position."""
+    documents: list[Document] = []
+    located: list[Located] = []
+    parent_lines: dict[int, int] = {}
+    doc_files: dict[str, str] = {}
     for path in files:
-        document, units = _read_document(path, display(path), org_by_id, out, start=len(located))
+        document, units = _read_document(path, str(path), org_by_id, out, start=len(located))
         if document is None:
             continue
-        if document.id in doc_lines:
-            out.add(display(path), 1, f"dokument-id '{document.id}' bruges også i {doc_lines[document.id]}")
-        doc_lines[document.id] = display(path)
+        if document.id in doc_files:
+            out.add(str(path), 1, f"dokument-id '{document.id}' bruges også i {doc_files[document.id]}")
+        doc_files[document.id] = str(path)
         documents.append(document)
         for unit, line, parent_line in units:
             parent_lines[len(located)] = parent_line
-            located.append((unit, display(path), line))
+            located.append((unit, str(path), line))
+    return documents, located, parent_lines
 
+
+def _check_unique_ids(located: list[Located], out: _Collector) -> None:
     first_seen: dict[str, tuple[str, int]] = {}
     for unit, file, line in located:
         if unit.id in first_seen:
@@ -307,6 +344,10 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
             out.add(file, line, f"id '{unit.id}' findes allerede i {other_file}:{other_line}")
         else:
             first_seen[unit.id] = (file, line)
+
+
+def _check_parents(located: list[Located], parent_lines: dict[int, int], out: _Collector) -> None:
+    """A parent exists, in the same file, is not the unit itself; a level description sits under a pejlemærke."""
     by_id = {unit.id: (unit, file) for unit, file, _ in located}
     for position, (unit, file, _) in enumerate(located):
         line = parent_lines[position]
@@ -322,14 +363,11 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
                 and by_id[unit.parent_id][0].kind != UnitKind.PEJLEMAERKE):
             out.add(file, line, f"niveaubeskrivelsen '{unit.id}' skal ligge under et pejlemærke")
 
-    if out.problems:
-        raise KnowledgeError(out.problems)
-    examples = load_examples(directory, {unit.id: unit for unit, _, _ in located}, out.add)
-    if out.problems:
-        raise KnowledgeError(out.problems)
+
+def _version(paths: list[Path]) -> str:
+    """The knowledge version: a digest of every file's name and bytes, so any edit makes a new version."""
     digest = hashlib.sha256()
-    for path in [org_path, *files, *sorted((directory / EXAMPLES_DIR).glob("*.yml"))]:
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    all_units = _with_section_paths([unit for unit, _, _ in located])
-    return KnowledgeSet(tuple(organisations), tuple(documents), tuple(all_units), digest.hexdigest()[:12], examples)
+    return digest.hexdigest()[:12]
