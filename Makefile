@@ -13,8 +13,6 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export OMP_NUM_THREADS ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
-export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
-export KNOWLEDGE_DB_URL ?= sqlite:///$(CURDIR)/var/knowledge.db
 export PYTHONPATH := $(CURDIR)
 
 KNOWLEDGE_FILES := $(wildcard knowledge/*.yml)

@@ -68,6 +68,7 @@ class Settings:
     rasa_port: int
     actions_host: str
     actions_port: int
+    action_endpoint_url: str
     model: str
     endpoints: str
     credentials: str
@@ -94,10 +95,17 @@ class Settings:
             rasa_port=source.port("RASA_PORT", 5005),
             actions_host=source.text("ACTIONS_HOST", "127.0.0.1"),
             actions_port=source.port("ACTIONS_PORT", 5055),
+            action_endpoint_url=source.text(
+                "ACTION_ENDPOINT_URL", f"http://localhost:{source.port('ACTIONS_PORT', 5055)}/webhook"),
             model=source.text("MODEL", "models/lederassistent.tar.gz"),
             endpoints=source.text("ENDPOINTS", "endpoints.yml"),
             credentials=source.text("CREDENTIALS", "var/credentials.yml"),
         )
+
+    def process_env(self) -> dict[str, str]:
+        """The environment for a Rasa process: the merged variables plus the defaults ``endpoints*.yml``
+        expands (``${ACTION_ENDPOINT_URL}``), so ``rasa run`` needs nothing from make."""
+        return {**self.env, "ACTION_ENDPOINT_URL": self.action_endpoint_url}
 
     def value(self, name: str, default: str = "") -> str:
         """One variable of the merged environment, stripped (a channel's option, a placeholder's value)."""

@@ -55,7 +55,7 @@ def actions_command(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_rasa(args: argparse.Namespace) -> int:
-    env = dict(get_settings().env)
+    env = get_settings().process_env()
     try:
         command = rasa_command(args, env)
     except ServeError as error:
@@ -63,7 +63,7 @@ def cmd_rasa(args: argparse.Namespace) -> int:
         return 2
     settings = write_credentials(Path(args.template), Path(args.credentials), env)
     print(settings.summary(), flush=True)
-    os.execv(command[0], command)
+    os.execve(command[0], command, env)
     return 0  # not reached
 
 
