@@ -17,9 +17,10 @@ from bot.core.model import Document, KnowledgeSet, Organisation, Snapshot, Unit
 from bot.knowledge import embeddings
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.publish import KNOWLEDGE_DIR, compute_embeddings, example_vectors
+from bot.knowledge.repository import TreeReads
 
 
-class InMemoryKnowledgeRepository:
+class InMemoryKnowledgeRepository(TreeReads):
     """The same reads as ``SqlKnowledgeRepository`` over one ``KnowledgeSet`` (and optional vectors)."""
 
     def __init__(self, knowledge: KnowledgeSet, vectors: dict[str, bytes] | None = None,
@@ -53,19 +54,6 @@ class InMemoryKnowledgeRepository:
                 and (organisation is None or u.organisation_id == organisation)
                 and (parent is None or u.parent_id == parent)
                 and (level is None or u.level == level)]
-
-    def children(self, unit_id: str) -> list[Unit]:
-        return self.find(parent=unit_id)
-
-    def siblings(self, unit_id: str) -> list[Unit]:
-        unit = self.get(unit_id)
-        if unit is None or unit.parent_id is None:
-            return []
-        return [u for u in self.children(unit.parent_id) if u.id != unit_id]
-
-    def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None:
-        found = self.find(kind="level_description", parent=pejlemaerke_id, level=level)
-        return found[0] if found else None
 
     def organisations(self) -> list[Organisation]:
         return sorted(self._knowledge.organisations, key=lambda o: o.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from bot.core.model import Document, ExampleQuestion, Organisation, Snapshot, Unit
 from bot.core.passages import passage_id
 from bot.knowledge import tables as t
+from bot.names import UnitKind
 
 
 class KnowledgeUnavailable(Exception):
@@ -39,7 +41,31 @@ class KnowledgeRepository(Protocol):
     def snapshot(self) -> Snapshot: ...
 
 
-class SqlKnowledgeRepository:
+class TreeReads(ABC):
+    """The reads that follow from ``get`` and ``find``, shared by every repository (SQL and in-memory)."""
+
+    @abstractmethod
+    def get(self, unit_id: str) -> Unit | None: ...
+
+    @abstractmethod
+    def find(self, kind: str | Sequence[str] | None = None, organisation: str | None = None,
+             parent: str | None = None, level: int | None = None) -> list[Unit]: ...
+
+    def children(self, unit_id: str) -> list[Unit]:
+        return self.find(parent=unit_id)
+
+    def siblings(self, unit_id: str) -> list[Unit]:
+        unit = self.get(unit_id)
+        if unit is None or unit.parent_id is None:
+            return []
+        return [u for u in self.children(unit.parent_id) if u.id != unit_id]
+
+    def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None:
+        found = self.find(kind=UnitKind.LEVEL_DESCRIPTION, parent=pejlemaerke_id, level=level)
+        return found[0] if found else None
+
+
+class SqlKnowledgeRepository(TreeReads):
     """KnowledgeRepository over SQLAlchemy Core; the same code serves SQLite and PostgreSQL."""
 
     def __init__(self, engine: Engine):
@@ -110,19 +136,6 @@ class SqlKnowledgeRepository:
         if level is not None:
             where.append(t.units.c.level == level)
         return self._query_units(where)
-
-    def children(self, unit_id: str) -> list[Unit]:
-        return self.find(parent=unit_id)
-
-    def siblings(self, unit_id: str) -> list[Unit]:
-        unit = self.get(unit_id)
-        if unit is None or unit.parent_id is None:
-            return []
-        return [u for u in self.children(unit.parent_id) if u.id != unit_id]
-
-    def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None:
-        found = self.find(kind="level_description", parent=pejlemaerke_id, level=level)
-        return found[0] if found else None
 
     def organisations(self) -> list[Organisation]:
         with self._reading() as conn:
