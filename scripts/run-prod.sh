@@ -64,21 +64,6 @@ stop_all() {
   scripts/postgres.sh stop || true
 }
 
-fail() {  # message, log
-  echo "ERROR: $1" >&2
-  [ -f "${2:-}" ] && tail -n 15 "$2" | sed 's/^/  | /' >&2
-  exit 1
-}
-
-wait_for() {  # url, name, seconds, log, pid
-  for _ in $(seq 1 "$3"); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    kill -0 "$5" 2>/dev/null || fail "$2 exited during start-up; see $4" "$4"
-    sleep 1
-  done
-  fail "$2 did not answer within $3 s; see $4" "$4"
-}
-
 launch() {  # kind port: start one server in the background, record its pid
   local log="$LOGDIR/$1-$2.log"
   if [ "$1" = rasa ]; then
@@ -127,6 +112,7 @@ fi
 on_exit() { trap - INT TERM EXIT; stop_all; echo "Stopped."; }
 if [ "${1:-}" != --background ]; then trap on_exit INT TERM EXIT; fi
 echo "Starting ${#started[@]} servers (about a minute and a half) …"
+# shellcheck disable=SC2086  # "kind port pid": ready takes them as three arguments
 for s in "${started[@]}"; do ready $s; done
 wait_for "http://127.0.0.1:$NGINX_PORT/" "nginx" 30 "$NGINX_DIR/error.log" \
   "$(cat "$NGINX_DIR/nginx.pid")"

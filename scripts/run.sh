@@ -26,31 +26,13 @@ export RASA_API_TOKEN=${RASA_API_TOKEN:-$(made_once var/rasa-api-token)}
 # Only the channels whose settings are in the environment (credentials.yml is the template).
 CHANNELS=$("$VENV/bin/python" -m bot channels credentials --template credentials.yml --out "$CREDENTIALS")
 
-pids=()
+pids=()  # the servers started; fail and wait_for (scripts/lib.sh) stop and watch them
 logs=()  # the log of each pid
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "Stopped."
-}
-
-fail() {  # message, log file: say why, show the log's end, stop everything started
-  echo "ERROR: $1" >&2
-  [ -f "$2" ] && tail -n 15 "$2" | sed 's/^/  | /' >&2
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  exit 1
-}
-
-wait_for() {  # url, name, seconds, log file; gives up at once if a server has exited
-  for _ in $(seq 1 "$3"); do
-    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
-    for i in "${!pids[@]}"; do
-      kill -0 "${pids[$i]}" 2>/dev/null || fail "${logs[$i]} shows why a server exited before $2 was ready" "${logs[$i]}"
-    done
-    sleep 1
-  done
-  fail "$2 did not start within $3 s; see $LOGDIR/" "$4"
 }
 
 "$VENV/bin/python" -m bot serve actions --port "$ACTIONS_PORT" >"$LOGDIR/actions.log" 2>&1 &

@@ -18,8 +18,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.cli.main import main
+from bot.insights.data import Question, group_similar
 from bot.insights.feedback import Feedback, feedback_repository
-from bot.insights.report import Question, group_similar
 from bot.knowledge.service import knowledge_service
 from bot.rasa.tracker_store import MaskingSQLTrackerStore
 
