@@ -20,10 +20,13 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # imported when needed: packaging the app needs neither aiohttp nor jwt
+    from bot.rasa.channels.teams.auth import HttpClient
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = ROOT / "teams"
@@ -67,7 +70,20 @@ class PackageError(Exception):
 # --- settings ---------------------------------------------------------------------------------------
 
 def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, str]:
-    """Flag, else environment, else default; checked against what Teams accepts."""
+    """Flag, else environment, else default; checked against what Teams accepts.
+
+    A PackageError says which setting is wrong and how to set it, so the package is never built with
+    a value Teams admin center would refuse on upload.
+    """
+    values = _field_values(args, env)
+    _check_formats(values)
+    values["host"] = _host(values["host"])
+    _fill_developer_urls(values)
+    return values
+
+
+def _field_values(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, str]:
+    """Every FIELDS value (flag, environment, default), trimmed and within Teams' length limits."""
     values: dict[str, str] = {}
     for key, _flag, variable, default, limit in FIELDS:
         value = getattr(args, key) or env.get(variable, "") or default
@@ -80,19 +96,31 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str,
         if limit is not None and len(value) > limit:
             raise PackageError(f"{variable} ({_flag}) er {len(value)} tegn; Teams tillader højst {limit}.")
         values[key] = value
+    return values
 
+
+def _check_formats(values: Mapping[str, str]) -> None:
     if not GUID.match(values["app_id"]):
         raise PackageError(f"TEAMS_APP_ID skal være et GUID (fx 6f1c2d3e-…), ikke {values['app_id']!r}.")
     if not VERSION.match(values["version"]):
         raise PackageError(f"Versionen skal have formen 1.0.0, ikke {values['version']!r}.")
     if not re.match(r"^#[0-9a-fA-F]{6}$", values["accent_color"]):
         raise PackageError(f"Accentfarven skal have formen #1F4E79, ikke {values['accent_color']!r}.")
+
+
+def _host(value: str) -> str:
+    """The bot's domain from TEAMS_BOT_HOST, which may be given as a URL ("" stays "")."""
+    if not value:
+        return value
+    host = urlsplit(value).netloc if "://" in value else value.split("/")[0]
+    if not DOMAIN.match(host):
+        raise PackageError(f"TEAMS_BOT_HOST skal være et domæne som bot.kommune.dk, ikke {value!r}.")
+    return host
+
+
+def _fill_developer_urls(values: dict[str, str]) -> None:
+    """The developer's website, privacy and terms pages: as given, else on the bot's domain; https only."""
     host = values["host"]
-    if host:
-        host = urlsplit(host).netloc if "://" in host else host.split("/")[0]
-        if not DOMAIN.match(host):
-            raise PackageError(f"TEAMS_BOT_HOST skal være et domæne som bot.kommune.dk, ikke {values['host']!r}.")
-        values["host"] = host
     for key, variable, fallback in (("website_url", "TEAMS_WEBSITE_URL", "/"),
                                     ("privacy_url", "TEAMS_PRIVACY_URL", "/privatliv"),
                                     ("terms_url", "TEAMS_TERMS_URL", "/vilkaar")):
@@ -103,7 +131,6 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str,
                                f"https://<domæne>{fallback}.")
         if not values[key].startswith("https://"):
             raise PackageError(f"{values[key]!r}: Teams kræver https-adresser for udviklerens sider.")
-    return values
 
 
 def render_manifest(template: Any, values: Mapping[str, Any]) -> Any:
@@ -271,46 +298,55 @@ def cmd_icons(args: argparse.Namespace) -> int:
 
 
 async def _check(env: Mapping[str, str]) -> int:
-    from bot.rasa.channels.teams.auth import (
-        DEFAULT_OPENID_METADATA_URL,
-        ConnectorAuthError,
-        ConnectorTokenClient,
-        HttpClient,
-        KeysUnavailable,
-        OpenIdKeys,
-        default_token_url,
-    )
+    """Exit status of ``check``: 0 if the connector token and the signing keys could both be fetched."""
+    from bot.rasa.channels.teams.auth import HttpClient
 
     missing = [name for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID") if not env.get(name)]
     if missing:
         print(f"Fejl: {', '.join(missing)} mangler (i .env eller miljøet).", file=sys.stderr)
         return 2
     http = HttpClient()
-    status = 0
     try:
-        token_url = env.get("TEAMS_TOKEN_URL") or default_token_url(env["TEAMS_TENANT_ID"])
-        tokens = ConnectorTokenClient(env["TEAMS_APP_ID"], env["TEAMS_APP_PASSWORD"], token_url, http)
-        try:
-            await tokens.token()
-            print(f"OK: token til Bot Connector hentet fra {token_url}")
-        except ConnectorAuthError as error:
-            print(f"Fejl: intet token: {error}\n  Tjek app-id, klienthemmelighed (udløbet?) og tenant-id.",
-                  file=sys.stderr)
-            status = 1
-        metadata_url = env.get("TEAMS_OPENID_METADATA_URL") or DEFAULT_OPENID_METADATA_URL
-        keys = OpenIdKeys(metadata_url, http)
-        try:
-            count = await keys.load()
-            print(f"OK: {count} signeringsnøgler hentet fra {metadata_url} (udsteder {keys.issuer})")
-        except KeysUnavailable as error:
-            print(f"Fejl: {error}", file=sys.stderr)
-            status = 1
+        token_ok = await _check_token(env, http)
+        keys_ok = await _check_keys(env, http)
     finally:
         await http.close()
-    return status
+    return 0 if token_ok and keys_ok else 1
+
+
+async def _check_token(env: Mapping[str, str], http: HttpClient) -> bool:
+    """Get a connector token with the app's id, secret and tenant; print what happened."""
+    from bot.rasa.channels.teams.auth import ConnectorAuthError, ConnectorTokenClient, default_token_url
+
+    token_url = env.get("TEAMS_TOKEN_URL") or default_token_url(env["TEAMS_TENANT_ID"])
+    tokens = ConnectorTokenClient(env["TEAMS_APP_ID"], env["TEAMS_APP_PASSWORD"], token_url, http)
+    try:
+        await tokens.token()
+    except ConnectorAuthError as error:
+        print(f"Fejl: intet token: {error}\n  Tjek app-id, klienthemmelighed (udløbet?) og tenant-id.",
+              file=sys.stderr)
+        return False
+    print(f"OK: token til Bot Connector hentet fra {token_url}")
+    return True
+
+
+async def _check_keys(env: Mapping[str, str], http: HttpClient) -> bool:
+    """Fetch the Bot Framework's signing keys (the ones incoming requests are checked with); print the result."""
+    from bot.rasa.channels.teams.auth import DEFAULT_OPENID_METADATA_URL, KeysUnavailable, OpenIdKeys
+
+    metadata_url = env.get("TEAMS_OPENID_METADATA_URL") or DEFAULT_OPENID_METADATA_URL
+    keys = OpenIdKeys(metadata_url, http)
+    try:
+        count = await keys.load()
+    except KeysUnavailable as error:
+        print(f"Fejl: {error}", file=sys.stderr)
+        return False
+    print(f"OK: {count} signeringsnøgler hentet fra {metadata_url} (udsteder {keys.issuer})")
+    return True
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``check``: the Azure Bot settings work before Teams users notice that they do not."""
     return asyncio.run(_check(Settings.from_env(env_file=Path(args.env_file)).env))
 
 

@@ -15,20 +15,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError, TimedOut
 
-from bot.rasa.channels.telegram.input import (
-    ALLOWED_UPDATES,
-    BOT_COMMANDS,
-    DEFAULT_BASE_URL,
-    SECRET_PATTERN,
-    WEBHOOK_PATH,
-    BotClient,
-)
+from bot.rasa.channels.telegram.client import BotClient
+from bot.rasa.channels.telegram.settings import ALLOWED_UPDATES, DEFAULT_BASE_URL, SECRET_PATTERN, WEBHOOK_PATH
+from bot.rasa.channels.telegram.text import BOT_COMMANDS
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,11 +35,13 @@ class CliError(Exception):
     """A message for the user (Danish / English) and the exit status."""
 
     def __init__(self, message: str, status: int = 1) -> None:
+        """``message`` is printed after "Fejl:"; ``status`` is the exit status (2: wrong settings)."""
         super().__init__(message)
         self.status = status
 
 
 def require_token(env: Mapping[str, str]) -> str:
+    """TELEGRAM_BOT_TOKEN, or a CliError that says where to get one."""
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         raise CliError(
@@ -54,6 +52,10 @@ def require_token(env: Mapping[str, str]) -> str:
 
 
 def require_secret(env: Mapping[str, str]) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or a CliError that says how to make one and which characters Telegram takes.
+
+    A webhook is never registered without a secret: the running bot refuses updates without it.
+    """
     secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
     if not secret:
         raise CliError(
@@ -125,7 +127,98 @@ def _commands() -> list[BotCommand]:
     return [BotCommand(name, description) for name, description in BOT_COMMANDS]
 
 
+@dataclass(frozen=True)
+class Call:
+    """What one command needs: the bot, the command line, and the settings read from the environment."""
+
+    bot: Bot
+    args: argparse.Namespace
+    base_url: str
+    mode: str
+    secret: str = ""
+
+
+async def set_webhook(call: Call) -> int:
+    """``set-webhook``: register the URL with the secret (and, unless --no-commands, the commands)."""
+    args, bot = call.args, call.bot
+    me = await bot.get_me()
+    await bot.set_webhook(
+        url=args.url, secret_token=call.secret, allowed_updates=list(ALLOWED_UPDATES),
+        drop_pending_updates=args.drop_pending_updates or None,
+    )
+    print(f"Webhook sat for @{me.username}: {args.url}")
+    print("Telegram sender nu beskeder dertil med TELEGRAM_WEBHOOK_SECRET i headeren "
+          "X-Telegram-Bot-Api-Secret-Token; botten skal køre med samme hemmelighed.")
+    if not args.no_commands:
+        await bot.set_my_commands(_commands())
+        print("Kommandoer registreret: " + ", ".join(f"/{name}" for name, _ in BOT_COMMANDS))
+    if call.mode == "polling":
+        print("Bemærk: TELEGRAM_MODE=polling. Mens en webhook er sat, kan botten ikke polle; sæt "
+              "TELEGRAM_MODE=webhook (eller kør delete-webhook). / Note: polling does not work while a "
+              "webhook is set.", file=sys.stderr)
+    return 0
+
+
+async def delete_webhook(call: Call) -> int:
+    """``delete-webhook``: remove the webhook, so that the bot can poll."""
+    me = await call.bot.get_me()
+    await call.bot.delete_webhook(drop_pending_updates=call.args.drop_pending_updates or None)
+    print(f"Webhook slettet for @{me.username}. Brug TELEGRAM_MODE=polling, eller sæt en ny webhook.")
+    return 0
+
+
+async def info(call: Call) -> int:
+    """``info``: the bot, the webhook Telegram has and what is waiting; warns when it does not fit the mode."""
+    me = await call.bot.get_me()
+    hook = await call.bot.get_webhook_info()
+    print(f"Bot:        @{me.username} ({me.first_name}, id {me.id})")
+    print(f"API:        {call.base_url}")
+    print(f"Tilstand:   TELEGRAM_MODE={call.mode}")
+    print(f"Webhook:    {hook.url or '(ingen - polling er muligt)'}")
+    print(f"Venter:     {hook.pending_update_count} opdateringer")
+    if hook.allowed_updates:
+        print(f"Typer:      {', '.join(hook.allowed_updates)}")
+    if hook.last_error_message:
+        print(f"Sidste fejl: {hook.last_error_message} ({hook.last_error_date})")
+    if call.mode == "webhook" and not hook.url:
+        print("Ingen webhook er sat: kør `python -m bot telegram set-webhook --url https://…"
+              f"{WEBHOOK_PATH}`.", file=sys.stderr)
+    if call.mode == "polling" and hook.url:
+        print("En webhook er sat, så polling virker ikke: kør `python -m bot telegram delete-webhook`.",
+              file=sys.stderr)
+    return 0
+
+
+async def set_commands(call: Call) -> int:
+    """``set-commands``: register /start and /hjaelp (set-webhook does this too; polling needs it alone)."""
+    me = await call.bot.get_me()
+    await call.bot.set_my_commands(_commands())
+    print(f"Kommandoer registreret for @{me.username}: "
+          + ", ".join(f"/{name}" for name, _ in BOT_COMMANDS))
+    return 0
+
+
+ACTIONS: dict[str, Callable[[Call], Awaitable[int]]] = {
+    "set-webhook": set_webhook,
+    "delete-webhook": delete_webhook,
+    "info": info,
+    "set-commands": set_commands,
+}
+
+
+async def _run_action(args: argparse.Namespace, token: str, base_url: str, mode: str, secret: str) -> int:
+    """One Bot API session for the command; errors become a CliError without the token in it."""
+    client = BotClient(token, base_url)
+    call = Call(client.bot, args, base_url, mode, secret)
+    return await _call(client, base_url, lambda: ACTIONS[args.action](call))
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Run the command in ``args`` with the TELEGRAM_* settings in ``env``; returns the exit status.
+
+    The settings are checked before any call to Telegram: a missing token or secret, or a webhook URL
+    Telegram will not deliver to, is a CliError (status 2) and Telegram is never asked.
+    """
     token = require_token(env)
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_BASE_URL
     mode = env.get("TELEGRAM_MODE", "").strip().lower() or "webhook"
@@ -136,70 +229,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         secret = require_secret(env)
     for warning in warnings:
         print(warning, file=sys.stderr)
-
-    async def main() -> int:
-        client = BotClient(token, base_url)
-        bot = client.bot
-
-        async def set_webhook() -> int:
-            me = await bot.get_me()
-            await bot.set_webhook(
-                url=args.url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=args.drop_pending_updates or None,
-            )
-            print(f"Webhook sat for @{me.username}: {args.url}")
-            print("Telegram sender nu beskeder dertil med TELEGRAM_WEBHOOK_SECRET i headeren "
-                  "X-Telegram-Bot-Api-Secret-Token; botten skal køre med samme hemmelighed.")
-            if not args.no_commands:
-                await bot.set_my_commands(_commands())
-                print("Kommandoer registreret: " + ", ".join(f"/{name}" for name, _ in BOT_COMMANDS))
-            if mode == "polling":
-                print("Bemærk: TELEGRAM_MODE=polling. Mens en webhook er sat, kan botten ikke polle; sæt "
-                      "TELEGRAM_MODE=webhook (eller kør delete-webhook). / Note: polling does not work while a "
-                      "webhook is set.", file=sys.stderr)
-            return 0
-
-        async def delete_webhook() -> int:
-            me = await bot.get_me()
-            await bot.delete_webhook(drop_pending_updates=args.drop_pending_updates or None)
-            print(f"Webhook slettet for @{me.username}. Brug TELEGRAM_MODE=polling, eller sæt en ny webhook.")
-            return 0
-
-        async def info() -> int:
-            me = await bot.get_me()
-            hook = await bot.get_webhook_info()
-            print(f"Bot:        @{me.username} ({me.first_name}, id {me.id})")
-            print(f"API:        {base_url}")
-            print(f"Tilstand:   TELEGRAM_MODE={mode}")
-            print(f"Webhook:    {hook.url or '(ingen - polling er muligt)'}")
-            print(f"Venter:     {hook.pending_update_count} opdateringer")
-            if hook.allowed_updates:
-                print(f"Typer:      {', '.join(hook.allowed_updates)}")
-            if hook.last_error_message:
-                print(f"Sidste fejl: {hook.last_error_message} ({hook.last_error_date})")
-            if mode == "webhook" and not hook.url:
-                print("Ingen webhook er sat: kør `python -m bot telegram set-webhook --url https://…"
-                      f"{WEBHOOK_PATH}`.", file=sys.stderr)
-            if mode == "polling" and hook.url:
-                print("En webhook er sat, så polling virker ikke: kør `python -m bot telegram delete-webhook`.",
-                      file=sys.stderr)
-            return 0
-
-        async def set_commands() -> int:
-            me = await bot.get_me()
-            await bot.set_my_commands(_commands())
-            print(f"Kommandoer registreret for @{me.username}: "
-                  + ", ".join(f"/{name}" for name, _ in BOT_COMMANDS))
-            return 0
-
-        actions = {"set-webhook": set_webhook, "delete-webhook": delete_webhook, "info": info,
-                   "set-commands": set_commands}
-        return await _call(client, base_url, actions[args.action])
-
-    return asyncio.run(main())
+    return asyncio.run(_run_action(args, token, base_url, mode, secret))
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m bot telegram`` command line (every subcommand takes --env-file)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--env-file", default=argparse.SUPPRESS,
                         help="fil med TELEGRAM_*-variabler (standard: .env); miljøet går forud")
@@ -220,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    """Entry point of ``python -m bot telegram``: settings from the environment and .env, errors as "Fejl: …"."""
     args = build_parser().parse_args(argv)
     try:
         env_file = Path(getattr(args, "env_file", ROOT / ".env"))

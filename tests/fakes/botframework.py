@@ -201,6 +201,10 @@ class FakeBotFramework:
         claims.update(extra or {})
         return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": kid or key.kid})
 
+    def forged_token(self) -> str:
+        """A forgery: a channel token naming the fake's key id but signed with another private key."""
+        return self.channel_token(key=SigningKey(self.keys[0].kid, new_key().private_key))
+
     def message(
         self,
         text: str,

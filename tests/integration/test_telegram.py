@@ -1,21 +1,18 @@
-"""The Telegram channel (bot/rasa/channels/telegram/input.py) against a local fake Bot API (tests/fakes/telegram.py).
+"""The Telegram channel (bot/rasa/channels/telegram/) against a local fake Bot API (tests/fakes/telegram.py).
 
-Unit tests (no Rasa server): text splitting, callback_data, commands, settings, the output channel, the
-webhook and polling through a real Sanic app, and the `python -m bot telegram` command. Tests marked
-`rasa` post real Telegram updates to the running bot (fixture `rasa_bot`, webhook mode) and check what
-it sends to the fake on TELEGRAM_FAKE_PORT.
+The output channel, the webhook and polling through a real Sanic app, and the `python -m bot telegram`
+command, each against a fake on an ephemeral port; no Rasa server. Text splitting, callback_data,
+commands and settings need no network (tests/unit/test_telegram_*.py); the trained bot behind the
+channel is tested in tests/e2e/test_telegram.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -27,24 +24,16 @@ import aiohttp
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from bot.cli.main import telegram as telegram_cli
-from bot.rasa.channels.telegram.input import (
-    MAX_CALLBACK_DATA,
-    SECRET_HEADER,
-    CallbackPayloads,
-    TelegramConfigError,
-    TelegramInput,
-    command_text,
-    split_text,
-    telegram_length,
-)
+from bot.cli import telegram as telegram_cli
+from bot.rasa.channels.telegram.input import TelegramInput
+from bot.rasa.channels.telegram.output import CallbackPayloads
+from bot.rasa.channels.telegram.settings import SECRET_HEADER
 from tests.conftest import ROOT
 from tests.fakes.channel_env import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram, callback_update, message_update
 
 QUESTION = "Hvad forventes af en niveau 2 leder om økonomistyring?"
-LEVEL_2 = "kalundborg.drift.oekonomistyring.niveau-2"
-LEVEL_1 = "kalundborg.drift.oekonomistyring.niveau-1"
+
 LONG_PAYLOAD = '/show_unit{"unit_id": "kalundborg.drift.evidensbaseret-opgaveloesning.niveau-2"}'
 
 
@@ -122,129 +111,6 @@ async def post_update(base: str, update: dict[str, Any], secret: str | None = TE
         f"{base}/webhooks/telegram/webhook", json=update, headers=headers
     ) as response:
         return response.status
-
-
-# --- text, buttons, commands, settings -----------------------------------------------------------------
-
-
-def test_short_text_is_one_part_and_unchanged() -> None:
-    text = "Titel (Org)\n\nBrødtekst med <b>, & og *stjerner*_\n\nKilde: X"
-    assert split_text(text) == [text]
-    assert split_text("  \n ") == []
-
-
-def test_long_text_splits_on_paragraphs_under_the_limit() -> None:
-    paragraphs = [f"Afsnit {i}: " + "ord " * 300 for i in range(12)]  # ~1210 characters each
-    text = "\n\n".join(paragraphs)
-    parts = split_text(text)
-    assert len(parts) == 4
-    assert all(telegram_length(p) <= 4096 for p in parts)
-    assert "\n\n".join(parts) == text  # cut only between paragraphs, nothing reworded or lost
-    assert all(p.startswith("Afsnit") for p in parts)
-
-
-def test_long_paragraph_splits_on_lines_then_words_then_characters() -> None:
-    lines = "\n".join(f"• punkt {i} " + "x" * 90 for i in range(100))
-    parts = split_text(lines, limit=1000)
-    assert all(telegram_length(p) <= 1000 for p in parts)
-    assert "\n".join(parts) == lines
-    word = "ø" * 2500
-    assert split_text(word, limit=1000) == ["ø" * 1000, "ø" * 1000, "ø" * 500]
-
-
-def test_length_counts_utf16_like_telegram() -> None:
-    assert telegram_length("👍") == 2
-    text = "👍" * 3000  # 6000 UTF-16 units
-    parts = split_text(text)
-    assert [telegram_length(p) for p in parts] == [4096, 1904]
-    assert "".join(parts) == text  # no emoji cut in half
-
-
-def test_callback_data_is_the_payload_when_it_fits() -> None:
-    callbacks = CallbackPayloads()
-    assert callbacks.encode("/feedback_positive") == "/feedback_positive"
-    assert callbacks.decode("/feedback_positive") == "/feedback_positive"
-    assert len(callbacks) == 0
-
-
-def test_long_payload_gets_a_short_deterministic_key() -> None:
-    assert len(LONG_PAYLOAD.encode()) > MAX_CALLBACK_DATA
-    callbacks = CallbackPayloads()
-    key = callbacks.encode(LONG_PAYLOAD)
-    assert key.startswith("#") and len(key.encode()) <= MAX_CALLBACK_DATA
-    assert callbacks.decode(key) == LONG_PAYLOAD
-    assert CallbackPayloads().encode(LONG_PAYLOAD) == key  # the same in every process
-    assert CallbackPayloads().decode(key) is None  # … but a new process does not know it yet
-
-
-def test_bytes_not_characters_count_and_the_map_is_bounded() -> None:
-    danish = "Hvad står der om økonomistyring på niveau ét og to i Kalundborg?"  # < 64 chars, > 64 bytes
-    assert len(danish) <= 64 < len(danish.encode())
-    callbacks = CallbackPayloads(capacity=3)
-    assert callbacks.decode(callbacks.encode(danish)) == danish
-    assert callbacks.decode(callbacks.encode("#hashtag")) == "#hashtag"  # never mistaken for a key
-    keys = [callbacks.encode(f"{LONG_PAYLOAD} {i}") for i in range(5)]
-    assert len(callbacks) == 3
-    assert callbacks.decode(keys[0]) is None and callbacks.decode(keys[4]) == f"{LONG_PAYLOAD} {4}"
-
-
-def test_every_button_the_bot_can_send_fits(knowledge: Any, domain: Any) -> None:
-    from actions.common import show_payload
-
-    payloads = [show_payload(unit) for unit in knowledge.units]
-    payloads += [b["payload"] for variants in domain.responses.values() for v in variants for b in v.get("buttons", [])]
-    callbacks = CallbackPayloads()
-    assert any(len(p.encode()) > MAX_CALLBACK_DATA for p in payloads)
-    keys = {p: callbacks.encode(p) for p in payloads}
-    assert all(1 <= len(k.encode()) <= MAX_CALLBACK_DATA for k in keys.values())
-    assert len(set(keys.values())) == len(set(payloads))
-    assert all(callbacks.decode(k) == p for p, k in keys.items())
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [("/start", "/greet"), ("/start@lederassistent_test_bot", "/greet"), ("/start abc", "/greet"),
-     ("/hjaelp", "/bot_capabilities"), ("/hjælp", "/bot_capabilities"), ("/help", "/bot_capabilities"),
-     ("/HJAELP", "/bot_capabilities"), ("/ukendt", None), ("start", None), ("/show_unit{}", None)],
-)
-def test_commands_map_to_intents(text: str, intent: str | None) -> None:
-    assert command_text(text) == intent
-
-
-def test_webhook_mode_without_secret_refuses_to_start() -> None:
-    with pytest.raises(TelegramConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
-        TelegramInput.from_credentials({"token": TELEGRAM_TOKEN, "mode": "webhook", "webhook_secret": ""})
-
-
-@pytest.mark.parametrize(
-    ("credentials", "message"),
-    [({"token": "", "mode": "polling"}, "TELEGRAM_BOT_TOKEN"),
-     ({"token": TELEGRAM_TOKEN, "mode": "push"}, "TELEGRAM_MODE"),
-     ({"token": TELEGRAM_TOKEN, "mode": "webhook", "webhook_secret": "æøå med mellemrum"}, "A-Z, a-z, 0-9"),
-     (None, "credentials")],
-)
-def test_bad_settings_are_named(credentials: dict[str, Any] | None, message: str) -> None:
-    with pytest.raises(TelegramConfigError, match=message):
-        TelegramInput.from_credentials(credentials)
-
-
-def test_polling_needs_no_secret() -> None:
-    tg = TelegramInput.from_credentials({"token": TELEGRAM_TOKEN, "mode": "polling", "webhook_secret": ""})
-    assert tg.mode == "polling" and tg.settings.base_url == "https://api.telegram.org/bot"
-
-
-def test_rasa_loads_the_channel_from_the_credentials_file(tmp_path: Path) -> None:
-    from rasa.core.run import create_http_input_channels
-
-    from bot.generate.credentials import write_credentials
-    from tests.fakes.channel_env import CHANNEL_ENV
-
-    out = tmp_path / "credentials.yml"
-    write_credentials(ROOT / "credentials.yml", out, {k: v for k, v in CHANNEL_ENV.items() if "TELEGRAM" in k})
-    channels = create_http_input_channels(None, str(out))
-    tg = next(c for c in channels if c.name() == "telegram")
-    assert isinstance(tg, TelegramInput)
-    assert tg.settings.webhook_secret == TELEGRAM_SECRET
 
 
 # --- output channel ------------------------------------------------------------------------------------
@@ -435,7 +301,7 @@ def test_polling_survives_a_webhook_conflict(api: FakeTelegram, caplog: pytest.L
         await tg.stop_polling()
         await tg.close()
 
-    with caplog.at_level(logging.ERROR, logger="bot.rasa.channels.telegram.input"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa.channels.telegram.polling"):
         asyncio.run(run())
     assert "delete-webhook" in caplog.text
     assert [m.text for m in rasa.messages] == ["hej"]
@@ -512,88 +378,3 @@ def test_cli_is_reachable_as_python_m_bot_telegram(api: FakeTelegram, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "@lederassistent_test_bot" in result.stdout
     assert [c["method"] for c in api.calls()] == ["getMe", "getWebhookInfo"]
-
-
-# --- the real bot (webhook mode) ------------------------------------------------------------------------
-
-
-def send_to_bot(base_url: str, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> int:
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers[SECRET_HEADER] = secret
-    request = urllib.request.Request(
-        f"{base_url}/webhooks/telegram/webhook", json.dumps(update).encode(), headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-def new_chat() -> int:
-    return int(uuid.uuid4().int % 10**9) + 10**9
-
-
-def keys(sent: dict[str, Any]) -> dict[str, str]:
-    return {k["text"]: k["callback_data"] for row in sent["reply_markup"]["inline_keyboard"] for k in row}
-
-
-@pytest.mark.rasa
-def test_question_then_button_over_the_webhook(rasa_bot: Any, telegram_api: FakeTelegram, repository: Any) -> None:
-    chat = new_chat()
-    assert send_to_bot(rasa_bot.base_url, message_update(telegram_api.next_update_id(), chat, QUESTION)) == 200
-    answer = telegram_api.wait_for("sendMessage", lambda p: p["chat_id"] == chat)
-    assert repository.get(LEVEL_2).text in answer["params"]["text"]
-    assert "Kilde: Kalundborg Kommunes ledelses- og styringsgrundlag" in answer["params"]["text"]
-    assert "parse_mode" not in answer["params"]
-    assert "Niveau 1" in keys(answer["params"])
-    feedback = telegram_api.wait_for("sendMessage", lambda p: p["chat_id"] == chat and p["text"] == "Hjalp svaret?")
-    assert keys(feedback["params"]) == {"👍 Ja": "/feedback_positive", "👎 Nej": "/feedback_negative"}
-
-    press = callback_update(telegram_api.next_update_id(), chat, keys(answer["params"])["Niveau 1"], answer["result"])
-    assert send_to_bot(rasa_bot.base_url, press) == 200
-    telegram_api.wait_for("answerCallbackQuery", lambda p: p["callback_query_id"] == press["callback_query"]["id"])
-    texts = [p["text"] for p in telegram_api.sent(chat)]
-    assert repository.get(LEVEL_1).text in texts[2]
-    assert len(texts) == 4 and texts[3] == "Hjalp svaret?"
-
-
-@pytest.mark.rasa
-def test_feedback_button_reaches_the_bot(rasa_bot: Any, telegram_api: FakeTelegram, domain: Any) -> None:
-    chat = new_chat()
-    send_to_bot(rasa_bot.base_url, message_update(telegram_api.next_update_id(), chat, QUESTION))
-    feedback = telegram_api.wait_for("sendMessage", lambda p: p["chat_id"] == chat and p["text"] == "Hjalp svaret?")
-    press = callback_update(telegram_api.next_update_id(), chat, keys(feedback["params"])["👍 Ja"], feedback["result"])
-    assert send_to_bot(rasa_bot.base_url, press) == 200
-    thanks = domain.responses["utter_feedback_thanks"][0]["text"]
-    assert telegram_api.sent(chat)[-1]["text"] == thanks
-
-
-@pytest.mark.rasa
-def test_wrong_or_missing_secret_is_refused(rasa_bot: Any, telegram_api: FakeTelegram) -> None:
-    chat = new_chat()
-    for secret in ("forkert-hemmelighed", None, ""):
-        update = message_update(telegram_api.next_update_id(), chat, QUESTION)
-        assert send_to_bot(rasa_bot.base_url, update, secret) == 403
-    events = rasa_bot.tracker(chat)["events"]
-    assert not [e for e in events if e["event"] == "user"]
-    assert telegram_api.sent(chat) == []
-
-
-@pytest.mark.rasa
-def test_start_and_hjaelp_reply_from_domain(rasa_bot: Any, telegram_api: FakeTelegram, domain: Any) -> None:
-    chat = new_chat()
-    assert send_to_bot(rasa_bot.base_url, message_update(telegram_api.next_update_id(), chat, "/start")) == 200
-    assert telegram_api.sent(chat)[-1]["text"] == domain.responses["utter_greet"][0]["text"]
-
-    assert send_to_bot(rasa_bot.base_url, message_update(telegram_api.next_update_id(), chat, "/hjaelp")) == 200
-    capabilities = domain.responses["utter_capabilities"][0]
-    sent = telegram_api.sent(chat)[-1]
-    assert sent["text"] == capabilities["text"]
-    assert list(keys(sent)) == [b["title"] for b in capabilities["buttons"]]
-
-    # a capability button whose payload is longer than 64 bytes still asks its question
-    message = next(c["result"] for c in reversed(telegram_api.calls("sendMessage")) if c["params"] == sent)
-    press = callback_update(telegram_api.next_update_id(), chat, keys(sent)["Hvilke felter er der?"], message)
-    assert send_to_bot(rasa_bot.base_url, press) == 200
-    assert "Felterne i" in telegram_api.sent(chat)[-1]["text"]

@@ -22,17 +22,16 @@ import re
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rasa.core.channels.channel import UserMessage
 
+from bot.rasa.channels.base import OnNewMessage
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 # Payloads the bot's buttons and the Telegram commands send (domain.yml, actions/common.py show_payload).
 PLAIN_PAYLOADS = frozenset({"/feedback_positive", "/feedback_negative", "/greet", "/bot_capabilities"})
@@ -196,7 +195,13 @@ def apply_action_timeout(seconds: float) -> None:
 
 
 class Guard:
+    """The checks around Rasa that every channel shares (see the module docstring).
+
+    One per channel; :meth:`attach` gives it the Sanic app, whose loaded model has the reply texts.
+    """
+
     def __init__(self, settings: GuardSettings, limiter: RateLimiter | None = None) -> None:
+        """Check with ``settings``; the rate limit is counted in Redis when the settings name one."""
         self.settings = settings
         if limiter is None:
             limiter = (RedisRateLimiter(settings.rate_messages, settings.rate_window, settings.redis)
@@ -206,6 +211,7 @@ class Guard:
 
     @classmethod
     def from_env(cls) -> Guard:
+        """A guard with the settings from the environment; also bounds Rasa's wait for the action server."""
         settings = GuardSettings.from_env()
         apply_action_timeout(settings.action_timeout)
         return cls(settings)
@@ -218,6 +224,7 @@ class Guard:
             self.app = app
 
     def response_text(self, name: str, app: Any = None) -> str | None:
+        """The text of the domain response ``name`` in the loaded model, or None (logged) if it has none."""
         agent = getattr(getattr(app or self.app, "ctx", None), "agent", None)
         domain = getattr(agent, "domain", None)
         for variant in (getattr(domain, "responses", None) or {}).get(name) or []:
@@ -227,6 +234,7 @@ class Guard:
         return None
 
     async def check(self, sender_id: str, text: Any) -> Verdict:
+        """What becomes of a message: the cleaned text for Rasa, or the response the user gets instead."""
         cleaned = clean_text(text)
         if not cleaned:
             return Verdict(response="utter_empty_message")

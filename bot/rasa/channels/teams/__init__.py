@@ -1,0 +1,1 @@
+"""Microsoft Teams: ``input`` (webhook and activities), ``output`` (replies through the connector), ``auth``."""

@@ -201,32 +201,32 @@ class BotFrameworkTokenValidator:
         self.leeway = leeway
 
     async def validate(self, authorization: str | None, service_url: Any, channel_id: Any) -> dict[str, Any]:
-        """Returns the token's claims; raises AuthError (401) or KeysUnavailable."""
-        if not authorization:
-            raise AuthError("no Authorization header")
-        scheme, _, token = authorization.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise AuthError("the Authorization header holds no bearer token")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise AuthError(f"malformed token: {error}") from None
-        if header.get("alg") != "RS256":
-            raise AuthError(f"token signed with {header.get('alg')!r}, not RS256")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthError("token names no signing key (kid)")
+        """The claims of the request's token; raises AuthError (answer 401) or KeysUnavailable (503).
 
+        The steps are those of "Authenticate requests with the Bot Connector API": a bearer RS256 token
+        naming its key, the key endorsed for the activity's channel, signature, audience, issuer and
+        expiry, and the token's serviceUrl claim equal to the activity's.
+        """
+        token = _bearer_token(authorization)
+        kid = _key_id(token)
         jwk = await self.keys.key(kid)
         endorsements = jwk.get("endorsements")
         if endorsements is not None and (not isinstance(endorsements, list) or channel_id not in endorsements):
             raise AuthError(f"signing key {kid!r} is not endorsed for channel {channel_id!r}")
+        claims = self._verified_claims(token, jwk)
+        claimed = claims.get("serviceUrl")
+        if not isinstance(claimed, str) or not isinstance(service_url, str) or not service_url \
+                or claimed.rstrip("/") != service_url.rstrip("/"):
+            raise AuthError("the token's serviceUrl claim does not match the activity's serviceUrl")
+        return claims
+
+    def _verified_claims(self, token: str, jwk: dict[str, Any]) -> dict[str, Any]:
+        """The claims, if the signature by ``jwk``, the audience, the issuer and the expiry hold."""
         try:
             public_key = RSAAlgorithm.from_jwk(jwk)
             if isinstance(public_key, rsa.RSAPrivateKey):
                 public_key = public_key.public_key()
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key=public_key,
                 algorithms=["RS256"],
@@ -237,12 +237,32 @@ class BotFrameworkTokenValidator:
             )
         except jwt.PyJWTError as error:
             raise AuthError(f"invalid token: {error}") from None
-
-        claimed = claims.get("serviceUrl")
-        if not isinstance(claimed, str) or not isinstance(service_url, str) or not service_url \
-                or claimed.rstrip("/") != service_url.rstrip("/"):
-            raise AuthError("the token's serviceUrl claim does not match the activity's serviceUrl")
         return claims
+
+
+def _bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer …`` header; AuthError for any other header or none."""
+    if not authorization:
+        raise AuthError("no Authorization header")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("the Authorization header holds no bearer token")
+    return token
+
+
+def _key_id(token: str) -> str:
+    """The id of the key that signed ``token`` (unverified header); AuthError unless it is RS256 with a kid."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise AuthError(f"malformed token: {error}") from None
+    if header.get("alg") != "RS256":
+        raise AuthError(f"token signed with {header.get('alg')!r}, not RS256")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise AuthError("token names no signing key (kid)")
+    return kid
 
 
 class ConnectorTokenClient:

@@ -1,20 +1,15 @@
 """Microsoft Teams channel through a single-tenant Azure Bot registration (docs/teams.md).
 
-Teams posts activities to /webhooks/teams/webhook. Each request's JWT is validated (teams_auth) before
+Teams posts activities to /webhooks/teams/webhook. Each request's JWT is validated (:mod:`.auth`) before
 anything else happens; an unauthenticated request gets 401 and reaches neither Rasa nor the tracker
 store. Accepted activities are answered 202 at once and handled in the background (the connector
-expects an answer within 15 seconds); the bot's replies go back through the connector's REST API:
-POST {serviceUrl}/v3/conversations/{conversationId}/activities/{replyToId}.
+expects an answer within 15 seconds); the bot's replies go back through the connector's REST API
+(:mod:`.output`).
 
 - message: the text, without the bot's <at>…</at> mention, goes to Rasa. A pressed button arrives as a
   messageBack whose value carries the Rasa payload.
 - conversationUpdate: when the bot is added (any scope), or a user joins a personal chat, Rasa gets
   "/greet" so the welcome text comes from domain.yml.
-- Replies are sent with textFormat "plain" so the knowledge texts show exactly as written. Buttons
-  become a hero card with messageBack actions: the button title is shown in the chat as the user's
-  message, the payload (e.g. /show_unit{…}) goes to the bot only. An imBack is used only where the
-  payload is the title itself. Hero cards work in personal chats, group chats and channels alike
-  (Teams shows suggested actions only in personal chats).
 """
 
 from __future__ import annotations
@@ -25,39 +20,36 @@ import html
 import json
 import logging
 import re
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.constants import DOCS_BASE_URL
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from yarl import URL
 
+from bot.rasa.channels.base import ChannelConfigError, OnNewMessage
+from bot.rasa.channels.bounded import BoundedMap
 from bot.rasa.channels.guard import Guard
 from bot.rasa.channels.teams.auth import (
     DEFAULT_OPENID_METADATA_URL,
     AuthError,
     BotFrameworkTokenValidator,
-    ConnectorAuthError,
     ConnectorTokenClient,
     HttpClient,
     KeysUnavailable,
     OpenIdKeys,
     default_token_url,
 )
+from bot.rasa.channels.teams.output import ConnectorClient, TeamsOutput
 
 logger = logging.getLogger(__name__)
 
-HERO_CARD = "application/vnd.microsoft.card.hero"
-MAX_CARD_BUTTONS = 6  # Teams shows at most six buttons on a hero card
 GREETING = "/greet"
 AT_MENTION = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 SEEN_ACTIVITIES = 1000  # remembered activity ids, so a redelivered activity is answered once
+REQUIRED_CREDENTIALS = ("app_id", "app_password", "tenant_id")
 
 
 # --- Incoming activities ------------------------------------------------------------------------------
@@ -67,7 +59,11 @@ def _account(value: Any) -> dict[str, Any]:
 
 
 def message_text(activity: dict[str, Any]) -> str:
-    """What the user said: a button's payload, or the text without the bot's @mention."""
+    """What the user said: a button's payload, or the text without the bot's @mention.
+
+    In channels and group chats Teams puts the bot's mention (<at>Lederassistent</at>) into the text;
+    it goes, other people's names stay, and HTML entities (&nbsp;, &amp;) become characters.
+    """
     value = activity.get("value")
     if isinstance(value, dict) and isinstance(value.get("payload"), str) and value["payload"].strip():
         return value["payload"].strip()
@@ -95,7 +91,8 @@ def should_greet(activity: dict[str, Any]) -> bool:
     """Welcome when the bot is added anywhere, or a user joins a personal chat with it.
 
     People joining a team or group chat later are not greeted: that would post the welcome into the
-    channel for everyone each time."""
+    channel for everyone each time.
+    """
     bot_id = _account(activity.get("recipient")).get("id")
     added = [_account(member).get("id") for member in activity.get("membersAdded") or []]
     if bot_id in added:
@@ -105,14 +102,30 @@ def should_greet(activity: dict[str, Any]) -> bool:
 
 
 def sender_id(activity: dict[str, Any]) -> str:
-    """Rasa's conversation key: the user in a personal chat; the user within the conversation elsewhere,
-    so follow-up questions in a channel thread and in a personal chat do not mix."""
+    """Rasa's conversation key: the user in a personal chat, elsewhere the user within the conversation.
+
+    So follow-up questions in a channel thread and in a personal chat do not mix.
+    """
     user_id = str(_account(activity.get("from")).get("id"))
     conversation = _account(activity.get("conversation"))
     if conversation.get("conversationType", "personal") == "personal":
         return user_id
     digest = hashlib.sha256(str(conversation.get("id")).encode()).hexdigest()[:16]
     return f"{user_id}|{digest}"
+
+
+def user_text(activity: dict[str, Any]) -> str | None:
+    """What goes to Rasa for this activity ("" for nothing), or None for an activity that needs no answer.
+
+    A message gives its text; a conversationUpdate that adds the bot (or a user to a personal chat)
+    gives the greeting; typing, reactions, installationUpdate, invoke … give None.
+    """
+    kind = activity.get("type")
+    if kind == "message":
+        return message_text(activity)
+    if kind == "conversationUpdate" and should_greet(activity):
+        return GREETING
+    return None
 
 
 @dataclass(frozen=True)
@@ -128,10 +141,15 @@ class ConversationReference:
 
     @property
     def conversation_id(self) -> str:
+        """The conversation's id, as the connector's URLs name it."""
         return str(self.conversation["id"])
 
     @classmethod
     def from_activity(cls, activity: dict[str, Any], reply: bool) -> ConversationReference | None:
+        """The reference for replies to ``activity`` (threaded when ``reply``); None if it lacks an id or URL.
+
+        Only the fields a reply needs are kept, so nothing else of the incoming activity is echoed back.
+        """
         conversation = _account(activity.get("conversation"))
         bot, user = _account(activity.get("recipient")), _account(activity.get("from"))
         service_url = activity.get("serviceUrl")
@@ -149,6 +167,7 @@ class ConversationReference:
         )
 
     def message(self, **fields: Any) -> dict[str, Any]:
+        """A plain-text message activity from the bot to the user, with ``fields`` added."""
         activity: dict[str, Any] = {
             "type": "message",
             "channelId": self.channel_id,
@@ -164,120 +183,6 @@ class ConversationReference:
         return activity
 
 
-# --- Outgoing activities ------------------------------------------------------------------------------
-
-def card_action(button: dict[str, Any]) -> dict[str, Any]:
-    """A Rasa button as a Teams card action (see the module docstring)."""
-    title = str(button.get("title") or button.get("payload") or "")
-    url = button.get("url")
-    if button.get("type") == "web_url" or url:
-        return {"type": "openUrl", "title": title, "value": str(url or button.get("payload"))}
-    payload = str(button.get("payload") or title)
-    if payload == title:
-        return {"type": "imBack", "title": title, "value": payload}
-    return {"type": "messageBack", "title": title, "text": payload, "displayText": title,
-            "value": {"payload": payload}}
-
-
-def button_cards(buttons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    actions = [card_action(button) for button in buttons]
-    return [
-        {"contentType": HERO_CARD, "content": {"buttons": actions[start:start + MAX_CARD_BUTTONS]}}
-        for start in range(0, len(actions), MAX_CARD_BUTTONS)
-    ]
-
-
-class ConnectorClient:
-    """Posts activities to the Bot Connector REST API; failures are logged, never raised."""
-
-    RETRY_STATUSES = (429, 502, 503, 504)
-
-    def __init__(self, tokens: ConnectorTokenClient, http: HttpClient) -> None:
-        self.tokens = tokens
-        self._http = http
-
-    @staticmethod
-    def activities_url(service_url: str, conversation_id: str, reply_to_id: str | None) -> str:
-        url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
-        return f"{url}/{quote(reply_to_id, safe='')}" if reply_to_id else url
-
-    async def send(self, reference: ConversationReference, activity: dict[str, Any]) -> bool:
-        url = self.activities_url(reference.service_url, reference.conversation_id, reference.reply_to_id)
-        renewed = retried = False
-        while True:
-            try:
-                token = await self.tokens.token()
-                # encoded=True: keep the conversation id percent-encoded as the Bot Framework SDKs send it
-                # (Teams channel ids hold ':', '@', ';' and '=').
-                async with self._http.session().post(
-                        URL(url, encoded=True), json=activity, headers={"Authorization": f"Bearer {token}"}) as answer:
-                    status, body = answer.status, (await answer.text())[:500]
-                    retry_after = answer.headers.get("Retry-After", "")
-            except ConnectorAuthError as error:
-                logger.error("Teams: no connector token, reply to %s not sent: %s", reference.conversation_id, error)
-                return False
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                logger.error("Teams: sending to %s failed: %r", url, error)
-                return False
-            if status < 300:
-                return True
-            if status in (401, 403) and not renewed:
-                renewed = True
-                self.tokens.invalidate()  # the token was revoked or has expired early: get a new one once
-                continue
-            if status in self.RETRY_STATUSES and not retried:
-                retried = True
-                await asyncio.sleep(min(float(retry_after) if retry_after.isdigit() else 1.0, 5.0))
-                continue
-            logger.error("Teams: the connector answered %s to %s: %s", status, url, body)
-            return False
-
-
-class TeamsOutput(OutputChannel):
-    """Replies to one incoming activity."""
-
-    def __init__(self, connector: ConnectorClient, reference: ConversationReference) -> None:
-        self.connector = connector
-        self.reference = reference
-
-    @classmethod
-    def name(cls) -> str:
-        return "teams"
-
-    async def _send(self, **fields: Any) -> None:
-        await self.connector.send(self.reference, self.reference.message(**fields))
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(text=text)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self._send(text=text, attachments=button_cards(buttons))
-
-    async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._send(attachments=[{"contentType": HERO_CARD, "content": {"images": [{"url": image}]}}])
-
-    async def send_elements(self, recipient_id: str, elements: Iterable[dict[str, Any]], **kwargs: Any) -> None:
-        cards = []
-        for element in elements:
-            content: dict[str, Any] = {"title": element.get("title", ""), "subtitle": element.get("subtitle", "")}
-            if element.get("image_url"):
-                content["images"] = [{"url": element["image_url"]}]
-            content["buttons"] = [card_action(b) for b in element.get("buttons", [])][:MAX_CARD_BUTTONS]
-            cards.append({"contentType": HERO_CARD, "content": content})
-        await self._send(attachments=cards, attachmentLayout="carousel")
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        """A custom response is taken as (part of) a Bot Framework activity, e.g. an Adaptive Card."""
-        await self._send(**json_message)
-
-
 # --- The input channel ------------------------------------------------------------------------------
 
 class TeamsInput(InputChannel):
@@ -285,22 +190,29 @@ class TeamsInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
+        """Rasa's name for the channel; it also makes the URL prefix /webhooks/teams/."""
         return "teams"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        settings: dict[str, Any] = credentials or {}
-        missing = [key for key in ("app_id", "app_password", "tenant_id") if not settings.get(key)]
+        """The channel from its credentials.yml section; a ChannelConfigError names what is missing."""
+        if not credentials:  # Rasa's own message (InputChannel.raise_missing_credentials_exception)
+            raise ChannelConfigError(
+                f"To use the {cls.name()} input channel, you need to pass a credentials file using "
+                "'--credentials'. The argument should be a file path pointing to a yml file containing the "
+                f"{cls.name()} authentication information. Details in the docs: "
+                f"{DOCS_BASE_URL}/messaging-and-voice-channels/"
+            )
+        missing = [key for key in REQUIRED_CREDENTIALS if not credentials.get(key)]
         if missing:
-            raise ValueError(f"Teams channel: {', '.join(missing)} missing in the credentials (docs/teams.md)")
+            raise ChannelConfigError(
+                f"Teams channel: {', '.join(missing)} missing in the credentials (docs/teams.md)")
         return cls(
-            app_id=str(settings["app_id"]),
-            app_password=str(settings["app_password"]),
-            tenant_id=str(settings["tenant_id"]),
-            openid_metadata_url=str(settings.get("openid_metadata_url") or DEFAULT_OPENID_METADATA_URL),
-            token_url=str(settings.get("token_url") or "") or None,
+            app_id=str(credentials["app_id"]),
+            app_password=str(credentials["app_password"]),
+            tenant_id=str(credentials["tenant_id"]),
+            openid_metadata_url=str(credentials.get("openid_metadata_url") or DEFAULT_OPENID_METADATA_URL),
+            token_url=str(credentials.get("token_url") or "") or None,
         )
 
     def __init__(
@@ -312,6 +224,16 @@ class TeamsInput(InputChannel):
         token_url: str | None = None,
         http: HttpClient | None = None,
     ) -> None:
+        """Set up token validation and the connector client; nothing is fetched until the first request.
+
+        Args:
+            app_id: the Azure Bot's Microsoft App ID (the audience of incoming tokens).
+            app_password: its client secret, for the connector token.
+            tenant_id: the app's own tenant; activities from another tenant are refused.
+            openid_metadata_url: where the Bot Framework's signing keys are published.
+            token_url: the token endpoint (default: the tenant's login.microsoftonline.com endpoint).
+            http: a shared HTTP client (tests pass one bound to their loop).
+        """
         self.app_id = app_id
         self.tenant_id = tenant_id
         self.http = http or HttpClient()
@@ -319,10 +241,11 @@ class TeamsInput(InputChannel):
         tokens = ConnectorTokenClient(app_id, app_password, token_url or default_token_url(tenant_id), self.http)
         self.connector = ConnectorClient(tokens, self.http)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen: BoundedMap[str, None] = BoundedMap(SEEN_ACTIVITIES)
         self.guard = Guard.from_env()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """The routes Rasa mounts under /webhooks/teams/; the HTTP client closes with the server."""
         teams_webhook = Blueprint("teams_webhook", __name__)
         self.guard.attach(teams_webhook)
 
@@ -340,9 +263,38 @@ class TeamsInput(InputChannel):
 
         return teams_webhook
 
-    async def handle(
-        self, authorization: str | None, body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> HTTPResponse:
+    async def handle(self, authorization: str | None, body: bytes, on_new_message: OnNewMessage) -> HTTPResponse:
+        """One webhook request: authenticate it, then hand its message to Rasa in the background.
+
+        401 without a valid token, 400 for a body that is no activity, 403 for another tenant, 503 if
+        the signing keys cannot be fetched; 202 when a message goes to Rasa, 200 when there is nothing
+        to answer (or the activity was delivered before).
+        """
+        activity = await self._authenticated(authorization, body)
+        if isinstance(activity, HTTPResponse):
+            return activity
+        text = user_text(activity)
+        if text is None:
+            return response.json({})  # typing, reactions, installationUpdate, invoke …: nothing to answer
+        reference = ConversationReference.from_activity(activity, reply=activity.get("type") == "message")
+        if reference is None:
+            return response.text("Bad request: incomplete activity", status=400)
+        if not text or self._redelivered(reference, activity):
+            return response.json({})
+        message = UserMessage(
+            text=text,
+            output_channel=TeamsOutput(self.connector, reference),
+            sender_id=sender_id(activity),
+            input_channel=self.name(),
+            message_id=str(activity["id"]) if activity.get("id") else None,
+        )
+        task = asyncio.create_task(self._process(on_new_message, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return response.json({}, status=202)
+
+    async def _authenticated(self, authorization: str | None, body: bytes) -> dict[str, Any] | HTTPResponse:
+        """The request's activity if its token is valid and it comes from our tenant, else the error response."""
         if not authorization:
             logger.warning("Teams: request without Authorization header rejected")
             return response.text("Unauthorized", status=401)
@@ -360,50 +312,21 @@ class TeamsInput(InputChannel):
         except KeysUnavailable as error:
             logger.error("Teams: cannot check the request's token: %s", error)
             return response.text("Service unavailable", status=503)
-
         tenant = _account(_account(activity.get("channelData")).get("tenant")).get("id")
         if activity.get("channelId") == "msteams" and tenant and tenant != self.tenant_id:
             logger.warning("Teams: activity from another tenant (%s) rejected", tenant)
             return response.text("Forbidden", status=403)
-
-        kind = activity.get("type")
-        if kind == "message":
-            text = message_text(activity)
-        elif kind == "conversationUpdate" and should_greet(activity):
-            text = GREETING
-        else:
-            return response.json({})  # typing, reactions, installationUpdate, invoke …: nothing to answer
-        reference = ConversationReference.from_activity(activity, reply=kind == "message")
-        if reference is None:
-            return response.text("Bad request: incomplete activity", status=400)
-        if not text or self._redelivered(reference, activity):
-            return response.json({})
-
-        message = UserMessage(
-            text=text,
-            output_channel=TeamsOutput(self.connector, reference),
-            sender_id=sender_id(activity),
-            input_channel=self.name(),
-            message_id=str(activity["id"]) if activity.get("id") else None,
-        )
-        task = asyncio.create_task(self._process(on_new_message, message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return response.json({}, status=202)
+        return activity
 
     def _redelivered(self, reference: ConversationReference, activity: dict[str, Any]) -> bool:
         if not activity.get("id"):
             return False
-        key = f"{reference.conversation_id}\n{activity['id']}"
-        if key in self._seen:
+        if not self._seen.first_time(f"{reference.conversation_id}\n{activity['id']}"):
             logger.info("Teams: activity %s delivered again; already handled", activity["id"])
             return True
-        self._seen[key] = None
-        if len(self._seen) > SEEN_ACTIVITIES:
-            self._seen.popitem(last=False)
         return False
 
-    async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    async def _process(self, on_new_message: OnNewMessage, message: UserMessage) -> None:
         try:
             await self.guard.handle(message, on_new_message)
         except Exception:

@@ -1,0 +1,1 @@
+"""Telegram: ``input`` (webhook and updates), ``output``, ``polling``, ``text``, ``settings``, ``client``."""
