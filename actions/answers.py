@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import KnowledgeAction, answer, answered, first_entity, question_from, utter_unit
 from actions.followup import follow_up
@@ -15,12 +16,16 @@ from bot.names import Slot
 
 
 class ActionAnswerQuestion(KnowledgeAction):
-    """Every question-like turn: a principle, a level, the network guide, a fact, and also what the NLU
-    called out of scope or was unsure of. The search decides whether the knowledge answers it."""
+    """Every question-like turn: a principle, a level, the network guide or a fact.
 
+    Also what the NLU called out of scope or was unsure of: the search decides whether the knowledge answers it.
+    """
+
+    @override
     def name(self) -> str:
         return "action_answer_question"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
@@ -37,9 +42,11 @@ class ActionAnswerQuestion(KnowledgeAction):
 class ActionShowUnit(KnowledgeAction):
     """A button press: show the unit named by the payload's unit_id."""
 
+    @override
     def name(self) -> str:
         return "action_show_unit"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:

@@ -12,6 +12,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from bot.core.answering import Answerer, Decision, Question
 from bot.core.model import Unit
@@ -26,17 +27,21 @@ MAX_BUTTONS = 6
 
 
 class KnowledgeAction(Action, ABC):
-    """An action that reads the knowledge base. If the database cannot be read, the user gets
-    the Danish apology `utter_knowledge_unavailable` instead of silence or a stack trace.
+    """An action that reads the knowledge base.
+
+    If the database cannot be read, the user gets the Danish apology `utter_knowledge_unavailable` instead of
+    silence or a stack trace.
 
     rasa-sdk creates actions without arguments, so ``service`` and ``settings`` default to the process's
     (``knowledge_service()``, ``get_settings()``), looked up per turn so a publish is seen; tests pass their own
-    (as rasa-sdk's ``ActionQueryKnowledgeBase`` takes its knowledge base)."""
+    (as rasa-sdk's ``ActionQueryKnowledgeBase`` takes its knowledge base).
+    """
 
     def __init__(self, service: KnowledgeService | None = None, settings: Settings | None = None) -> None:
         self._service = service
         self._settings = settings
 
+    @override
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -51,7 +56,11 @@ class KnowledgeAction(Action, ABC):
     @abstractmethod
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
-    ) -> list[EventType]: ...
+    ) -> list[EventType]:
+        """Answer the turn with ``finder`` and ``repo``, both over the current knowledge version.
+
+        The events returned are the action's. A ``KnowledgeUnavailable`` raised here becomes the apology.
+        """
 
 
 def answerer(service: KnowledgeService | None = None,
@@ -80,6 +89,7 @@ def after_answer(tracker: Tracker) -> bool:
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """The distinct values of ``entity`` in the latest message, as text, in the order the NLU found them."""
     values = []
     for e in tracker.latest_message.get("entities", []) or []:
         if e.get("entity") == entity and e.get("value") is not None:
@@ -88,16 +98,22 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
 
 
 def first_entity(tracker: Tracker, entity: str) -> str | None:
+    """The first value of ``entity`` in the latest message; None when the NLU found none."""
     values = entity_values(tracker, entity)
     return values[0] if values else None
 
 
 def entity_level(tracker: Tracker) -> int | None:
+    """The ``level`` entity as 1 or 2; None when there is none or it is no level the knowledge describes."""
     value = first_entity(tracker, "level")
     return int(value) if value in ("1", "2") else None
 
 
 def question_from(tracker: Tracker, text: str | None = None, intent: str | None = None) -> Question:
+    """The latest message as a ``Question``, with the entities the NLU found.
+
+    ``text`` and ``intent``, when given, replace the message's own (a corrected question, an assumed intent).
+    """
     return Question(
         text=text if text is not None else (tracker.latest_message.get("text") or ""),
         intent=intent if intent is not None else (tracker.latest_message.get("intent") or {}).get("name"),
@@ -110,19 +126,27 @@ def question_from(tracker: Tracker, text: str | None = None, intent: str | None 
 
 
 def show_payload(unit: Unit) -> str:
+    """A ``/show_unit`` payload naming the unit: a press skips the NLU and shows exactly this unit."""
     return "/show_unit" + json.dumps({"unit_id": unit.id}, ensure_ascii=False)
 
 
 def button(unit: Unit, label: str | None = None) -> dict[str, str]:
+    """A button that shows ``unit``, titled ``label`` or else the unit's own button label."""
     return {"title": label or unit.button_label, "payload": show_payload(unit)}
 
 
 def org_name(repo: KnowledgeRepository, organisation_id: str) -> str:
+    """The organisation's display name; its id when the repository does not know it."""
     org = repo.organisation(organisation_id)
     return org.name if org else organisation_id
 
 
 def body_of(unit: Unit, children: Iterable[Unit] = ()) -> str:
+    """The answer text of a unit: headline, text (a quote with its speaker) and items as bullets.
+
+    A KL value also shows its "Vi …" list and its behaviour list from ``children``; a unit without text or
+    items of its own lists its ``children`` by title (level descriptions left out).
+    """
     parts = []
     if unit.headline:
         parts.append(unit.headline)
@@ -145,6 +169,11 @@ def body_of(unit: Unit, children: Iterable[Unit] = ()) -> str:
 
 
 def source_of(unit: Unit, repo: KnowledgeRepository) -> str:
+    """The source line of an answer: the document's title and the section the unit sits in.
+
+    The section path leaves out the unit's own title (the answer shows it), except for a field, value, theme,
+    network theme or pejlemærke below another unit.
+    """
     document = repo.document(unit.document_id)
     title = document.source_title if document else unit.document_id
     section = " › ".join(unit.section_path[:-1] or unit.section_path)
@@ -185,6 +214,7 @@ def next_step_buttons(unit: Unit, repo: KnowledgeRepository) -> list[dict[str, s
 
 
 def utter_unit(dispatcher: CollectingDispatcher, unit: Unit, repo: KnowledgeRepository) -> None:
+    """The whole unit with its source and next-step buttons, then the "Hjalp svaret?" prompt."""
     response = "utter_knowledge_answer_page" if unit.page else "utter_knowledge_answer"
     dispatcher.utter_message(
         response=response,
@@ -199,8 +229,10 @@ def utter_unit(dispatcher: CollectingDispatcher, unit: Unit, repo: KnowledgeRepo
 
 
 def utter_passage(dispatcher: CollectingDispatcher, unit: Unit, passage: Passage, repo: KnowledgeRepository) -> None:
-    """One item or sentence first, then the unit it belongs to and the source; the whole unit is the
-    first button."""
+    """One item or sentence first, then the unit it belongs to and the source.
+
+    The whole unit is the first button.
+    """
     response = "utter_passage_answer_page" if unit.page else "utter_passage_answer"
     dispatcher.utter_message(
         response=response,

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import KnowledgeAction, after_answer, answer, button, org_name, question_from
 from bot.core.answering import Answerer, correction_topic
@@ -45,9 +46,11 @@ def is_feedback(tracker: Tracker) -> bool:
 class ActionFeedbackPositive(KnowledgeAction):
     """"Ja, tak" right after an answer; anything else classified so is asked of the knowledge."""
 
+    @override
     def name(self) -> str:
         return "action_feedback_positive"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
@@ -65,9 +68,11 @@ class ActionNegativeFeedback(KnowledgeAction):
     whatever the NLU says, and "nej, jeg mente tillid mellem leder og medarbejder" is the new question.
     """
 
+    @override
     def name(self) -> str:
         return "action_negative_feedback"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:

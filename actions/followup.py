@@ -1,5 +1,8 @@
-"""Follow-ups that only name a level, an organisation or a principle ("og niveau 1?", "hvad med Glostrup?"),
-ask for more ("fortæl mere") or both levels side by side ("sammenlign niveau 1 og 2")."""
+"""Follow-ups: turns that lean on the previous answer.
+
+They only name a level, an organisation or a principle ("og niveau 1?", "hvad med Glostrup?"), ask for more
+("fortæl mere") or both levels side by side ("sammenlign niveau 1 og 2").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import KnowledgeAction, answered, question_from, utter_decision, utter_unit
 from bot.core import text as tx
@@ -21,16 +25,22 @@ OTHER_LEVEL = re.compile(r"\b(andet|anden|andre|modsatte)\b", re.IGNORECASE)
 
 
 def more_of(last: Unit, repo: KnowledgeRepository) -> Unit:
-    """What "fortæl mere" after ``last`` shows: a theme's explanatory prose, else the whole unit (after a
-    passage answer, the rest of its unit)."""
+    """What "fortæl mere" after ``last`` shows: a theme's explanatory prose, else the whole unit.
+
+    After a passage answer, showing the whole unit gives the rest of it.
+    """
     prose = [c for c in repo.children(last.id) if c.kind == UnitKind.THEME_PROSE]
     return prose[0] if prose else last
 
 
 class ActionFollowUp(KnowledgeAction):
+    """A turn the NLU calls ``follow_up``: it leans on the previous answer (see ``follow_up``)."""
+
+    @override
     def name(self) -> str:
         return "action_follow_up"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:
@@ -47,6 +57,7 @@ class Context:
 
     @classmethod
     def of(cls, tracker: Tracker, repo: KnowledgeRepository) -> Context:
+        """The context the slots hold; ``last`` is None when no unit was answered or the knowledge lost it."""
         last_unit_id = tracker.get_slot(Slot.LAST_UNIT)
         return cls(repo.get(last_unit_id) if last_unit_id else None, tracker.get_slot(Slot.LAST_QUERY),
                    tracker.get_slot(Slot.LAST_INTENT))

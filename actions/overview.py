@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import KnowledgeAction, answer, button, entity_values, first_entity, question_from
 from bot.core import text as tx
@@ -33,9 +34,13 @@ def _items(units: list[Unit]) -> str:
 
 
 class ActionShowOverview(KnowledgeAction):
+    """A listing question: which fields, pejlemærker, themes or values there are (see ``show_overview``)."""
+
+    @override
     def name(self) -> str:
         return "action_show_overview"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import KnowledgeAction, decide_in_context, question_from, utter_decision
 from actions.followup import follow_up
@@ -31,9 +32,11 @@ QUESTION_WORDS = 3
 class ActionSmallTalk(KnowledgeAction):
     """Small talk, unless it is a follow-up or a question the knowledge answers."""
 
+    @override
     def name(self) -> str:
         return "action_small_talk"
 
+    @override
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, finder: Answerer, repo: KnowledgeRepository
     ) -> list[EventType]:

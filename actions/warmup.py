@@ -1,5 +1,8 @@
-"""`action_warm_up`: called once by scripts/run.sh when the action server has started, so the first
-leader does not wait while the knowledge index, the lemmatizer and the embedding model load."""
+"""`action_warm_up`: loads the knowledge index, the lemmatizer and the embedding model ahead of time.
+
+It is called once by scripts/run.sh when the action server has started, so the first leader does not wait
+while they load.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from typing_extensions import override
 
 from actions.common import answerer
 from bot.core.answering import Question
@@ -25,9 +29,11 @@ class ActionWarmUp(Action):
     def __init__(self, service: KnowledgeService | None = None) -> None:
         self._service = service
 
+    @override
     def name(self) -> str:
         return "action_warm_up"
 
+    @override
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

@@ -38,8 +38,10 @@ class SettingsError(ValueError):
 
 
 def read_env_file(path: Path) -> dict[str, tuple[str, int]]:
-    """``KEY=value`` lines of a ``.env`` file with their line numbers (comments, blanks, ``export`` allowed;
-    one pair of surrounding quotes removed). A missing file is an empty mapping."""
+    """``KEY=value`` lines of a ``.env`` file with their line numbers; a missing file is an empty mapping.
+
+    Comments, blanks and ``export`` are allowed; one pair of surrounding quotes is removed.
+    """
     values: dict[str, tuple[str, int]] = {}
     if not path.is_file():
         return values
@@ -103,8 +105,10 @@ class Settings:
         )
 
     def process_env(self) -> dict[str, str]:
-        """The environment for a Rasa process: the merged variables plus the defaults ``endpoints*.yml``
-        expands (``${ACTION_ENDPOINT_URL}``), so ``rasa run`` needs nothing from make."""
+        """The environment for a Rasa process, so ``rasa run`` needs nothing from make.
+
+        It is the merged variables plus the defaults ``endpoints*.yml`` expands (``${ACTION_ENDPOINT_URL}``).
+        """
         return {**self.env, "ACTION_ENDPOINT_URL": self.action_endpoint_url}
 
     def value(self, name: str, default: str = "") -> str:
@@ -112,8 +116,10 @@ class Settings:
         return self.env.get(name, default).strip() or default
 
     def shell_exports(self, names: list[str] | None = None) -> str:
-        """``export KEY='value'`` lines of ``.env``'s variables (or ``names``) as merged, for the shell scripts,
-        so they follow the same rule instead of parsing ``.env`` themselves."""
+        """``export KEY='value'`` lines of ``.env``'s variables (or ``names``) as merged, for the shell scripts.
+
+        The scripts thus follow the same rule instead of parsing ``.env`` themselves.
+        """
         keys = names if names is not None else sorted(read_env_file(self.env_file))
         return "".join(f"export {key}={shlex.quote(self.env[key])}\n" for key in keys if key in self.env)
 
@@ -176,8 +182,10 @@ def reset_settings() -> None:
 
 
 def set_process_default(name: str, value: str) -> None:
-    """Give a library that reads the environment itself (OpenMP, rasa-sdk's ``SANIC_HOST``) a value, unless
-    the operator set one."""
+    """Give a library that reads the environment itself a value, unless the operator set one.
+
+    Examples: OpenMP, rasa-sdk's ``SANIC_HOST``.
+    """
     os.environ.setdefault(name, value)
 
 

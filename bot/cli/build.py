@@ -11,6 +11,7 @@ from bot.knowledge.loader import KnowledgeError
 
 
 def cmd_nlu_generate(args: argparse.Namespace) -> int:
+    """Regenerate nlu/generated/ from the knowledge files; with ``--check``, only fail (exit 1) if it is stale."""
     from bot.generate.nlu import generate, stale_files
 
     try:
@@ -30,6 +31,7 @@ def cmd_nlu_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_spacy_build(args: argparse.Namespace) -> int:
+    """Build the offline Danish spaCy pipeline into ``--target`` (default: var/spacy-da)."""
     from bot.generate.spacy_model import DEFAULT_DIR, save_pipeline
 
     print(f"spaCy-pipeline gemt i {save_pipeline(Path(args.target) if args.target else DEFAULT_DIR)}")
@@ -37,6 +39,7 @@ def cmd_spacy_build(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``nlu generate`` and ``spacy build``."""
     nlu = sub.add_parser("nlu", help="NLU-data").add_subparsers(dest="action", required=True)
     gen = nlu.add_parser("generate", help="generér nlu/generated/ fra vidensfilerne")
     gen.add_argument("--dir", default=str(KNOWLEDGE_DIR))

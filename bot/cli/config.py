@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 def cmd_channels_credentials(args: argparse.Namespace) -> int:
+    """Write Rasa's credentials file with the channels whose settings are set, and print which are on."""
     from bot.generate.credentials import write_credentials
     from bot.settings import get_settings
 
@@ -33,6 +34,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``channels credentials`` and ``settings check|export``."""
     channels = sub.add_parser("channels", help="kanaler").add_subparsers(dest="action", required=True)
     creds = channels.add_parser(
         "credentials", help="skriv Rasas credentials-fil med de kanaler, hvis indstillinger er sat i miljøet")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete conversation events and feedback older than ``--older-than``; exit 2 for an age it cannot read."""
     from bot.insights.purge import parse_age, purge
     from bot.insights.tables import tracker_db_url
     from bot.knowledge.db import database_url, make_engine
@@ -24,6 +25,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HR report (HTML) and the questions (CSV) for ``--since`` to ``--until`` (default: the last 30 days)."""
     from datetime import datetime, timedelta, timezone
 
     from bot.insights.report import build_report, parse_moment
@@ -45,6 +47,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``privacy purge`` and ``report``."""
     privacy = sub.add_parser("privacy", help="persondata").add_subparsers(dest="action", required=True)
     purge_cmd = privacy.add_parser("purge", help="slet samtaler og tilbagemeldinger ældre end en periode")
     purge_cmd.add_argument("--older-than", required=True, help="fx 90d, 12w eller 6m")

@@ -18,6 +18,7 @@ def _report(error: KnowledgeError) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the knowledge files without loading them: every problem (exit 1) or the counts (exit 0)."""
     try:
         knowledge = load_knowledge(Path(args.dir))
     except KnowledgeError as error:
@@ -27,6 +28,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """Validate and load the knowledge into ``--db`` (default: KNOWLEDGE_DB_URL) in one transaction.
+
+    With invalid files nothing changes and the exit code is 1: the previous knowledge stays active.
+    """
     from bot.knowledge.db import database_url, make_engine
     from bot.knowledge.publish import load_into
 
@@ -66,6 +71,7 @@ def _safe(url: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    """Print the best hits for the query with each signal's part, to see why the bot answers what it does."""
     from bot.knowledge.service import knowledge_service
 
     service = knowledge_service()
@@ -76,6 +82,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``knowledge check|load|publish`` and ``search``."""
     knowledge = sub.add_parser("knowledge", help="vidensfilerne").add_subparsers(dest="action", required=True)
     check = knowledge.add_parser("check", help="valider alle vidensfiler og vis alle fejl")
     check.add_argument("--dir", default=str(KNOWLEDGE_DIR))

@@ -25,6 +25,7 @@ CHANNEL_TOOLS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m bot`` parser; each sub-command sets ``func``, which returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lederassistentens værktøjer")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (knowledge, build, insights, config):
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command and return its exit code.
+
+    A channel or developer tool is imported only when asked for and gets its arguments unparsed.
+    """
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in CHANNEL_TOOLS:
         tool = importlib.import_module(CHANNEL_TOOLS[argv[0]][0])

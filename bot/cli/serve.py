@@ -26,11 +26,16 @@ class ServeError(Exception):
 
 
 def origins(env: Mapping[str, str]) -> list[str]:
+    """The web-chat origins allowed by ``WEBCHAT_ALLOWED_ORIGINS`` (comma-separated), without trailing slashes."""
     raw = env.get("WEBCHAT_ALLOWED_ORIGINS", "")
     return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
 
 
 def rasa_command(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
+    """The ``rasa run`` command line: the HTTP API behind the token, CORS limited to the allowed origins.
+
+    Raises ``ServeError`` when ``RASA_API_TOKEN`` is unset or shorter than 16 characters.
+    """
     token = env.get("RASA_API_TOKEN", "").strip()
     if not token:
         raise ServeError("RASA_API_TOKEN is not set: Rasa's HTTP API (/conversations, /model) must not be open "
@@ -50,11 +55,16 @@ def rasa_command(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
 
 
 def actions_command(args: argparse.Namespace) -> list[str]:
+    """The ``rasa run actions`` command line on ``--port``; the host goes by ``SANIC_HOST`` (see ``cmd_actions``)."""
     return [str(Path(sys.executable).with_name("rasa")), "run", "actions", "--actions", "actions",
             "--port", str(args.port)]
 
 
 def cmd_rasa(args: argparse.Namespace) -> int:
+    """Write the credentials and replace this process with Rasa, which gets the merged settings as environment.
+
+    Returns 2, without starting anything, when the API token is missing or too short.
+    """
     env = get_settings().process_env()
     try:
         command = rasa_command(args, env)
@@ -68,6 +78,7 @@ def cmd_rasa(args: argparse.Namespace) -> int:
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
+    """Replace this process with the action server, bound to ``--host``."""
     set_process_value("SANIC_HOST", args.host)  # rasa-sdk binds to SANIC_HOST
     command = actions_command(args)
     os.execv(command[0], command)
@@ -75,6 +86,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``serve rasa`` and ``serve actions``; their defaults come from the settings, read here."""
     serve = sub.add_parser("serve", help="start Rasa eller action-serveren").add_subparsers(
         dest="action", required=True)
     rasa = serve.add_parser("rasa", help="Rasa-serveren (API med token, CORS-liste, kanaler fra miljøet)")

@@ -1,5 +1,4 @@
-"""Decide what to answer: one unit (or one passage of it), a choice between organisations,
-suggestions or nothing.
+"""Decide what to answer: one unit (or one passage of it), a choice between organisations, suggestions or nothing.
 
 Retrieval first: every question-like turn comes here, whatever intent the NLU gave it. The NLU's
 intent only shapes preferences (kind boosts); whether the knowledge answers the question is decided
@@ -86,6 +85,13 @@ WHOLE_UNIT_RATIO = 0.97
 
 @dataclass(frozen=True)
 class Decision:
+    """What to answer; ``kind`` says which of the other fields matter.
+
+    ``answer``: ``unit``, with the ``passage`` to show first if any; ``compare``: the pejlemærke in ``unit`` and
+    its two level descriptions in ``options``; ``choose`` and ``suggest``: ``options``; ``none``: nothing, and
+    ``outside`` when the question is not about the texts. ``hits`` are the search results it was decided on.
+    """
+
     kind: DecisionKind
     unit: Unit | None = None
     options: tuple[Unit, ...] = ()
@@ -96,6 +102,12 @@ class Decision:
 
 @dataclass(frozen=True)
 class Question:
+    """One turn as the answerer sees it: the text, the NLU's intent and entities, the previous answer's family.
+
+    ``principles``, ``fields`` and ``network_themes`` are what the NLU's entities resolved to: a unit id, or the
+    name as written when it names several units. ``organisation`` is an organisation id, ``level`` 1 or 2.
+    """
+
     text: str
     intent: str | None = None
     organisation: str | None = None
@@ -107,12 +119,19 @@ class Question:
 
 
 def strip_organisation_names(text: str, names: Sequence[str]) -> str:
+    """The text with each of ``names`` (also with a genitive s) blanked out, the longest names first."""
     for name in sorted(names, key=len, reverse=True):
         text = re.sub(rf"(?i)\b{re.escape(name)}(?:s)?\b", " ", text)
     return text
 
 
 class Answerer:
+    """Turns a ``Question`` into a ``Decision`` over one search index, retrieval first (see the module).
+
+    ``home`` is the deployment's home organisation: a question naming none is answered from its texts and KL's
+    first. ``scope``, when given, refuses questions that read like the out-of-scope examples.
+    """
+
     def __init__(self, index: SearchIndex, organisations: Iterable[Organisation], home: str | None = None,
                  scope: ScopeModel | None = None):
         self.index = index
@@ -124,6 +143,10 @@ class Answerer:
         }
 
     def detect_organisation(self, text: str) -> str | None:
+        """The organisation the text names (name, full name or synonym, also as a genitive); None if none.
+
+        When the text names several, the first of the ``organisations`` given to the answerer wins.
+        """
         folded = f" {tx.fold(text)} "
         for org_id, names in self.organisation_names.items():
             for name in names:
@@ -188,7 +211,9 @@ class Answerer:
 
     def compare_levels(self, question: Question, pejlemaerke: Unit | None = None) -> Decision | None:
         """"sammenlign niveau 1 og 2 for økonomistyring": the pejlemærke with both level descriptions.
-        ``pejlemaerke`` is the one in context when the question names none."""
+
+        ``pejlemaerke`` is the one in context when the question names none.
+        """
         if not asks_level_comparison(question.text):
             return None
         if not self.names_no_topic(question.text) or pejlemaerke is None:
@@ -263,14 +288,20 @@ class Answerer:
         return Decision("answer", best_unit, hits=tuple(hits), passage=ranked[0][2])
 
     def _query_text(self, text: str) -> str:
-        """The question without organisation names and levels, which filter rather than describe, and with
-        æ/ø/å written back where they were typed as ae/oe/aa ("ledernetvaerk"), so the embedding reads Danish."""
+        """The question without organisation names and levels, which filter rather than describe.
+
+        It also has æ/ø/å written back where they were typed as ae/oe/aa ("ledernetvaerk"), so the embedding
+        reads Danish.
+        """
         names = [n for names in self.organisation_names.values() for n in names]
         return self.index.restore_letters(tx.LEVEL_PATTERN.sub(" ", strip_organisation_names(text, names)))
 
     def _entity_boosts(self, question: Question) -> dict[str, float]:
-        """Units the NLU named (via generated synonyms) are more likely; they don't overrule the search,
-        since a name can be part of a longer question."""
+        """Units the NLU named (via generated synonyms) are more likely.
+
+        They don't overrule the search, since a name can be part of a longer question. The previous answer's
+        family (``question.near``) is boosted too, a little less.
+        """
         boost_units: dict[str, float] = dict.fromkeys(question.near, FAMILY_BOOST)
         for unit_id in (*question.principles, *question.fields, *question.network_themes):
             unit = self.index.unit(unit_id)
@@ -301,8 +332,11 @@ class Answerer:
 
     @staticmethod
     def _credible(top: Hit, margin: float | None, named: bool) -> bool:
-        """Whether the best hit may answer at all: a named unit always; otherwise by the scope margin and
-        how well the hit covers the question's words (without a scope model: by the words alone)."""
+        """Whether the best hit may answer at all: a named unit always.
+
+        Otherwise by the scope margin and how well the hit covers the question's words (without a scope
+        model: by the words alone).
+        """
         names_unit = named or (top.name >= 0.99 and top.coverage >= 0.6)
         if names_unit:
             return True
@@ -316,8 +350,10 @@ class Answerer:
         return lexical or margin <= INSIDE_MARGIN or top.example >= EXAMPLE_SURE
 
     def _rank(self, hits: Sequence[Hit], question: Question, explain: bool) -> list[tuple[Unit, Hit, Passage | None]]:
-        """Hits collapsed to the units a leader most likely wants, best first, each with the passage to
-        show first (None: the whole unit)."""
+        """Hits collapsed to the units a leader most likely wants, best first.
+
+        Each comes with the passage to show first (None: the whole unit).
+        """
         whole_hits = {h.unit.id: h for h in hits if h.passage is None}
         whole = {uid: h.score for uid, h in whole_hits.items()}
         ranked: list[tuple[Unit, Hit, Passage | None]] = []
@@ -342,9 +378,11 @@ class Answerer:
 
     @staticmethod
     def _rivals(ranked: Sequence[tuple[Unit, Hit, Passage | None]]) -> list[Unit]:
-        """Another organisation's unit that covers the question as fully ("innovation" is in both
-        Kalundborg's and Glostrup's texts) and scores nearly as well, or that the question names just as
-        well: the options to choose between."""
+        """The options to choose between: the best unit and its rivals in other organisations' texts.
+
+        A rival is another organisation's unit that covers the question as fully ("innovation" is in both
+        Kalundborg's and Glostrup's texts) and scores nearly as well, or that the question names just as well.
+        """
         best_unit, best_hit = ranked[0][0], ranked[0][1]
         options = [best_unit]
         orgs = {best_unit.organisation_id}
@@ -386,8 +424,10 @@ def asks_listing(text: str) -> bool:
 
 
 def asks_for_more(text: str) -> bool:
-    """"fortæl mere", "kan du uddybe det?", "læs mere": more of the previous answer (with
-    ``Answerer.names_no_topic``, nothing new is named)."""
+    """"fortæl mere", "kan du uddybe det?", "læs mere": more of the previous answer.
+
+    Pair it with ``Answerer.names_no_topic`` to know that nothing new is named.
+    """
     return 0 < len(tx.tokens(text)) <= 7 and bool(tx.word_forms(text) & MORE_FOLDED)
 
 

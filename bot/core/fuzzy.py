@@ -54,8 +54,10 @@ def _powers(count: int) -> np.ndarray:
 
 @lru_cache(maxsize=256)
 def _kept_letters(length: int, depth: int) -> np.ndarray:
-    """Each way to delete up to ``depth`` of ``length`` letters, as the positions kept (one row each),
-    padded with ``length`` (a column of zeros, which adds nothing to a hash)."""
+    """Each way to delete up to ``depth`` of ``length`` letters, as the positions kept (one row each).
+
+    Rows are padded with ``length`` (a column of zeros, which adds nothing to a hash).
+    """
     rows = []
     for count in range(min(depth, length) + 1):
         for deleted in itertools.combinations(range(length), count):
@@ -65,8 +67,10 @@ def _kept_letters(length: int, depth: int) -> np.ndarray:
 
 
 def _deletion_hashes(words: Sequence[str], length: int, depth: int) -> np.ndarray:
-    """Hashes of the words (all of ``length`` letters) with up to ``depth`` letters deleted: one row
-    per word, one column per way to delete."""
+    """Hashes of the words (all of ``length`` letters) with up to ``depth`` letters deleted.
+
+    One row per word, one column per way to delete.
+    """
     codes = np.zeros((len(words), length + 1), dtype=np.uint64)
     codes[:, :length] = np.array([[ord(c) for c in w] for w in words], dtype=np.uint64).reshape(len(words), length)
     return codes[:, _kept_letters(length, depth)] @ _powers(length)  # polynomial hash mod 2**64
@@ -135,8 +139,10 @@ class Vocabulary:
         return term in self._position
 
     def expand(self, term: str, word: str) -> Expansion:
-        """The index terms that query ``term`` (from the folded ``word``) matches, with their weights,
-        in the order: exact or typo'd word, then index order."""
+        """The index terms that query ``term`` (from the folded ``word``) matches, with their weights.
+
+        They come in the order: exact or typo'd word, then index order.
+        """
         return self._cached(term, word)
 
     def _expand(self, q: str, word: str) -> Expansion:

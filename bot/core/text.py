@@ -68,13 +68,16 @@ META_WORDS = frozenset(
 
 
 def tokens(text: str) -> list[str]:
+    """The words of ``text``, lower-cased: runs of letters and digits, so "KL's" gives "kl" and "s"."""
     return [m.group(0).lower() for m in TOKEN.finditer(text)]
 
 
 def _lemma_table() -> dict[str, str]:
-    """spaCy's Danish lookup lemmatizer table (spacy-lookups-data), read directly: the same table the
-    NLU pipeline in var/spacy-da uses, without importing spaCy (and TensorFlow with it) into the
-    action server."""
+    """The Danish lookup lemmatizer table of spaCy (spacy-lookups-data), read directly.
+
+    It is the same table the NLU pipeline in var/spacy-da uses, without importing spaCy (and TensorFlow with
+    it) into the action server.
+    """
     global _table
     with _LEMMATIZER_LOCK:
         if _table is None:
@@ -89,6 +92,7 @@ def _lemma_table() -> dict[str, str]:
 
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
+    """The word's lemma from spaCy's Danish lookup table, lower-cased; the word itself when the table lacks it."""
     return str(_lemma_table().get(word, word)).lower()
 
 
@@ -107,6 +111,7 @@ def is_stop(word: str) -> bool:
 
 
 def terms(text: str, keep_stop_words: bool = False) -> list[str]:
+    """The search terms (see ``term``) of the text's words, stop words left out unless ``keep_stop_words``."""
     return [term(word) for word in tokens(text) if keep_stop_words or not is_stop(word)]
 
 
@@ -123,6 +128,7 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:
 
 
 def parse_level(text: str) -> int | None:
+    """The first level (1 or 2) the text names ("niveau 2", "niv. et", "level two"); None when it names none."""
     match = LEVEL_PATTERN.search(text)
     if not match:
         return None

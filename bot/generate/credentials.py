@@ -29,10 +29,17 @@ LABELS = {
 
 @dataclass
 class ChannelSettings:
+    """The channels of ``credentials.yml`` resolved against the environment: those Rasa gets and those left out.
+
+    ``enabled`` maps a channel to its settings (None: it has none); ``disabled`` maps a channel to the
+    variables it is missing.
+    """
+
     enabled: dict[str, Any] = field(default_factory=dict)
     disabled: dict[str, list[str]] = field(default_factory=dict)  # channel -> missing variables
 
     def summary(self) -> str:
+        """Which channels are on and, for each one off, the variables to set: the lines ``make run`` shows."""
         on = ", ".join(label(name) for name in self.enabled) or "ingen"
         lines = [f"Channels on:  {on}"]
         for name, missing in self.disabled.items():
@@ -41,6 +48,7 @@ class ChannelSettings:
 
 
 def label(channel: str) -> str:
+    """A readable name for a channel's class path ("rest", "teams" …); the path itself when it has none."""
     return LABELS.get(channel, channel)
 
 
@@ -66,6 +74,10 @@ def _expand(value: Any, env: Mapping[str, str], missing: list[str]) -> Any:
 
 
 def resolve(template: Mapping[str, Any], env: Mapping[str, str]) -> ChannelSettings:
+    """Fill in each channel's ``${VAR}`` placeholders from ``env``.
+
+    A channel with a required variable unset or empty is disabled rather than given an empty value.
+    """
     settings = ChannelSettings()
     for channel, config in template.items():
         missing: list[str] = []
@@ -85,6 +97,7 @@ _TemplateConstructor.add_constructor("!env_var", SafeConstructor.construct_scala
 
 
 def read_template(path: Path) -> dict[str, Any]:
+    """``credentials.yml`` with its placeholders as written; ValueError unless it maps channels to settings."""
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _TemplateConstructor
     data = yaml.load(path.read_text(encoding="utf-8")) or {}
@@ -94,6 +107,7 @@ def read_template(path: Path) -> dict[str, Any]:
 
 
 def write_credentials(template_path: Path, out: Path, env: Mapping[str, str]) -> ChannelSettings:
+    """Write the credentials file Rasa runs with (mode 0600: it holds secrets) and say which channels are on."""
     settings = resolve(read_template(template_path), env)
     out.parent.mkdir(parents=True, exist_ok=True)
     yaml = YAML()

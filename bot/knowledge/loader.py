@@ -38,6 +38,8 @@ ORGANISATION_FIELDS = {"id", "name", "full_name", "synonyms"}
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem in a knowledge file, with the file and line HR should fix (shown as ``file:line: message``)."""
+
     file: str
     line: int
     message: str

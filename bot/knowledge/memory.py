@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from typing_extensions import override
 
 from bot.core.model import Document, KnowledgeSet, Organisation, Snapshot, Unit
 from bot.knowledge import embeddings
@@ -41,11 +42,14 @@ class InMemoryKnowledgeRepository(TreeReads):
         return cls(knowledge)
 
     def version(self) -> str:
+        """The version of the knowledge files this repository was built from."""
         return self._knowledge.version
 
+    @override
     def get(self, unit_id: str) -> Unit | None:
         return self._by_id.get(unit_id)
 
+    @override
     def find(self, kind: str | Sequence[str] | None = None, organisation: str | None = None,
              parent: str | None = None, level: int | None = None) -> list[Unit]:
         kinds = None if kind is None else {kind} if isinstance(kind, str) else set(kind)
@@ -56,15 +60,19 @@ class InMemoryKnowledgeRepository(TreeReads):
                 and (level is None or u.level == level)]
 
     def organisations(self) -> list[Organisation]:
+        """Every organisation, by id (the database's order)."""
         return sorted(self._knowledge.organisations, key=lambda o: o.id)
 
     def organisation(self, organisation_id: str) -> Organisation | None:
+        """The organisation with this id; None if the files have none."""
         return next((o for o in self._knowledge.organisations if o.id == organisation_id), None)
 
     def document(self, document_id: str) -> Document | None:
+        """The document with this id; None if the files have none."""
         return next((d for d in self._knowledge.documents if d.id == document_id), None)
 
     def snapshot(self) -> Snapshot:
+        """All content, with the vectors given at construction (none: no embedding model in the snapshot)."""
         rows = self._example_rows
         vectors = np.vstack([np.frombuffer(r, dtype=np.float32) for r in rows]) if rows else None
         model = embeddings.MODEL_NAME if self._vectors else None

@@ -23,6 +23,8 @@ EXAMPLE_CACHE = PROJECT_ROOT / "var" / "example-cache.npz"
 
 @dataclass(frozen=True)
 class LoadResult:
+    """What ``load_into`` stored: the new version, its unit and document counts, whether vectors came with it."""
+
     version: str
     units: int
     documents: int
@@ -30,8 +32,10 @@ class LoadResult:
 
 
 def compute_embeddings(knowledge: KnowledgeSet, cache_path: Path = EMBEDDING_CACHE) -> dict[str, bytes]:
-    """Passage embeddings for every unit and each of its items and sentences (``bot.core.passages``),
-    reusing a local cache keyed by the passage text, so a publish embeds only what changed."""
+    """Passage embeddings for every unit and each of its items and sentences (``bot.core.passages``).
+
+    A local cache keyed by the passage text is reused, so a publish embeds only what changed.
+    """
     by_id = {u.id: u for u in knowledge.units}
     passages = {u.id: passage_text(u, by_id.get(u.parent_id or "")) for u in knowledge.units}
     for unit in knowledge.units:

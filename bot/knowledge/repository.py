@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine, Row
+from typing_extensions import override
 
 from bot.core.model import Document, ExampleQuestion, Organisation, Snapshot, Unit
 from bot.core.passages import passage_id
@@ -23,44 +24,74 @@ class KnowledgeUnavailable(Exception):
 
 
 class KnowledgeRepository(Protocol):
-    def version(self) -> str: ...
-    def get(self, unit_id: str) -> Unit | None: ...
+    """What the actions and the knowledge service read from the knowledge base.
+
+    ``SqlKnowledgeRepository`` implements it, and ``InMemoryKnowledgeRepository`` for tests without a database.
+    Any read of the database-backed one may raise ``KnowledgeUnavailable``.
+    """
+
+    def version(self) -> str:
+        """The loaded knowledge version; a new value means new content (and a new ``snapshot``)."""
+
+    def get(self, unit_id: str) -> Unit | None:
+        """The unit with this id; None if there is none."""
+
     def find(
         self,
         kind: str | Sequence[str] | None = None,
         organisation: str | None = None,
         parent: str | None = None,
         level: int | None = None,
-    ) -> list[Unit]: ...
-    def children(self, unit_id: str) -> list[Unit]: ...
-    def siblings(self, unit_id: str) -> list[Unit]: ...
-    def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None: ...
-    def organisation(self, organisation_id: str) -> Organisation | None: ...
-    def organisations(self) -> list[Organisation]: ...
-    def document(self, document_id: str) -> Document | None: ...
-    def snapshot(self) -> Snapshot: ...
+    ) -> list[Unit]:
+        """The units matching every filter given, by position; ``kind`` may be one kind or several."""
+
+    def children(self, unit_id: str) -> list[Unit]:
+        """The units whose parent is ``unit_id``, by position."""
+
+    def siblings(self, unit_id: str) -> list[Unit]:
+        """The other children of the unit's parent; none for a top-level or unknown unit."""
+
+    def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None:
+        """The pejlemærke's description of ``level`` (1 or 2); None if it has none."""
+
+    def organisation(self, organisation_id: str) -> Organisation | None:
+        """The organisation with this id; None if there is none."""
+
+    def organisations(self) -> list[Organisation]:
+        """Every organisation, by id."""
+
+    def document(self, document_id: str) -> Document | None:
+        """The document with this id; None if there is none."""
+
+    def snapshot(self) -> Snapshot:
+        """All content of the current version at once, for building the search index."""
 
 
 class TreeReads(ABC):
     """The reads that follow from ``get`` and ``find``, shared by every repository (SQL and in-memory)."""
 
     @abstractmethod
-    def get(self, unit_id: str) -> Unit | None: ...
+    def get(self, unit_id: str) -> Unit | None:
+        """The unit with this id; None if there is none."""
 
     @abstractmethod
     def find(self, kind: str | Sequence[str] | None = None, organisation: str | None = None,
-             parent: str | None = None, level: int | None = None) -> list[Unit]: ...
+             parent: str | None = None, level: int | None = None) -> list[Unit]:
+        """The units matching every filter given, by position; ``kind`` may be one kind or several."""
 
     def children(self, unit_id: str) -> list[Unit]:
+        """The units whose parent is ``unit_id``, by position."""
         return self.find(parent=unit_id)
 
     def siblings(self, unit_id: str) -> list[Unit]:
+        """The other children of the unit's parent; none for a top-level or unknown unit."""
         unit = self.get(unit_id)
         if unit is None or unit.parent_id is None:
             return []
         return [u for u in self.children(unit.parent_id) if u.id != unit_id]
 
     def level_description(self, pejlemaerke_id: str, level: int) -> Unit | None:
+        """The pejlemærke's description of ``level`` (1 or 2); None if it has none."""
         found = self.find(kind=UnitKind.LEVEL_DESCRIPTION, parent=pejlemaerke_id, level=level)
         return found[0] if found else None
 
@@ -75,8 +106,10 @@ class SqlKnowledgeRepository(TreeReads):
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        """A connection whose every failure (missing file, server down, no tables) is KnowledgeUnavailable,
-        the one error the actions turn into the Danish apology."""
+        """A connection whose every failure (missing file, server down, no tables) is KnowledgeUnavailable.
+
+        That is the one error the actions turn into the Danish apology.
+        """
         try:
             with self._engine.connect() as conn:
                 yield conn
@@ -106,6 +139,7 @@ class SqlKnowledgeRepository(TreeReads):
         return [_unit(row, items[row.id]) for row in rows]
 
     def version(self) -> str:
+        """The newest loaded version; raises ``KnowledgeUnavailable`` when none was loaded or none can be read."""
         with self._reading() as conn:
             value = conn.execute(
                 select(t.knowledge_version.c.version).order_by(t.knowledge_version.c.id.desc()).limit(1)
@@ -114,10 +148,12 @@ class SqlKnowledgeRepository(TreeReads):
             raise KnowledgeUnavailable("the knowledge base is empty; run `python -m bot knowledge load`")
         return str(value)
 
+    @override
     def get(self, unit_id: str) -> Unit | None:
         found = self._query_units([t.units.c.id == unit_id])
         return found[0] if found else None
 
+    @override
     def find(
         self,
         kind: str | Sequence[str] | None = None,
@@ -138,16 +174,19 @@ class SqlKnowledgeRepository(TreeReads):
         return self._query_units(where)
 
     def organisations(self) -> list[Organisation]:
+        """Every organisation, by id."""
         with self._reading() as conn:
             rows = conn.execute(select(t.organisations).order_by(t.organisations.c.id)).all()
         return [_organisation(r) for r in rows]
 
     def organisation(self, organisation_id: str) -> Organisation | None:
+        """The organisation with this id; None if there is none."""
         with self._reading() as conn:
             row = conn.execute(select(t.organisations).where(t.organisations.c.id == organisation_id)).first()
         return _organisation(row) if row is not None else None
 
     def document(self, document_id: str) -> Document | None:
+        """The document with this id; None if there is none."""
         with self._reading() as conn:
             row = conn.execute(select(t.documents).where(t.documents.c.id == document_id)).first()
         return _document(row) if row is not None else None

@@ -34,6 +34,10 @@ class KnowledgeService:
         self._lock = threading.Lock()
 
     def index(self) -> SearchIndex:
+        """The search index of the loaded version; raises ``KnowledgeUnavailable`` when it cannot be read.
+
+        The version is checked at most every ``VERSION_CHECK_SECONDS``, so a publish is live within that time.
+        """
         now = time.monotonic()
         with self._lock:
             if self._index is not None and now - self._checked_at < VERSION_CHECK_SECONDS:
@@ -46,9 +50,11 @@ class KnowledgeService:
             return self._index
 
     def scope(self, knowledge_examples: bool = True) -> ScopeModel | None:
-        """The in/out-of-scope model: the NLU's example questions inside and outside the knowledge, and the
-        knowledge's own example questions (inside; left out to measure what they add). None without
-        embeddings or training data."""
+        """The in/out-of-scope model; None without embeddings or training data.
+
+        Its examples are the NLU's example questions inside and outside the knowledge, and the knowledge's own
+        example questions (inside; left out to measure what they add).
+        """
         index = self.index()
         with self._lock:
             if self._scope_examples is None and self.options.semantic and embeddings.available() and NLU_FILE.exists():

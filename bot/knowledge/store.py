@@ -14,6 +14,7 @@ from bot.knowledge import tables as t
 
 
 def create_schema(engine: Engine) -> None:
+    """Create the knowledge tables that are missing; existing ones are left as they are (no migration)."""
     t.metadata.create_all(engine)
 
 

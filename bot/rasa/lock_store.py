@@ -27,12 +27,19 @@ import redis
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from typing_extensions import override
 
 T = TypeVar("T")
 Change = Callable[[TicketLock | None], tuple[T, TicketLock | None]]  # result, lock to save (None: delete)
 
 
 class TicketLockStore(RedisLockStore):
+    """Rasa's Redis lock store with one transaction per change and waiters that queue again (see the module).
+
+    It takes the settings of Rasa's ``redis`` lock store; a port or db given as text (from a ``${VAR}``
+    placeholder) becomes a number, and an empty password is left out.
+    """
+
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
@@ -72,9 +79,11 @@ class TicketLockStore(RedisLockStore):
 
         return self._change(conversation_id, take)
 
+    @override
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         return self._take_ticket(conversation_id, lock_lifetime).number
 
+    @override
     def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock: TicketLock | None) -> tuple[None, TicketLock | None]:
             if lock is not None:
@@ -83,6 +92,7 @@ class TicketLockStore(RedisLockStore):
 
         self._change(conversation_id, drop_expired)
 
+    @override
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Return the ticket; the lock goes when nobody else holds one."""
 
@@ -95,6 +105,7 @@ class TicketLockStore(RedisLockStore):
 
     # --- waiting --------------------------------------------------------------------------------------
 
+    @override
     @asynccontextmanager
     async def lock(
         self,

@@ -31,8 +31,10 @@ from bot.settings import get_settings
 
 
 def masked_event(event: Event) -> Event:
-    """A copy of a user message (or of a slot holding user text, such as last_query) with CPR numbers,
-    e-mail addresses and phone numbers masked."""
+    """A copy of a user message (or of a slot holding user text, such as last_query) with personal data masked.
+
+    Masked are CPR numbers, e-mail addresses and phone numbers; any other event is returned as it is.
+    """
     if isinstance(event, SlotSet):
         if isinstance(event.value, str) and mask(event.value) != event.value:
             return SlotSet(event.key, mask(event.value), event.timestamp, event.metadata)
@@ -56,7 +58,9 @@ logger = logging.getLogger(__name__)
 
 def wait_for_database(url: URL, seconds: float) -> None:
     """Return once the database answers; after ``seconds`` say why and end the process (exit code 3).
-    Raising would not do: Sanic prints any exception from a start-up listener as a stack trace."""
+
+    Raising would not do: Sanic prints any exception from a start-up listener as a stack trace.
+    """
     connect_args = {"connect_timeout": 3} if url.get_backend_name() == "postgresql" else {}
     engine = create_engine(url, future=True, connect_args=connect_args)
     deadline = time.monotonic() + seconds
@@ -81,6 +85,12 @@ def wait_for_database(url: URL, seconds: float) -> None:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store on ``TRACKER_DB_URL``, masking personal data in the events it writes.
+
+    The host, database and credentials of endpoints.yml are ignored: the URL comes from the settings. Start-up
+    waits for the database (``wait_for_database``).
+    """
+
     def __init__(self, domain: Domain | None = None, **kwargs: Any) -> None:
         url = make_url(tracker_db_url())
         if url.get_backend_name() == "sqlite" and url.database:
