@@ -1,13 +1,16 @@
-"""``python -m bot widget serve``: the demo intranet page with the web-chat widget.
+"""``python -m bot widget serve``: the demo intranet page with the web-chat widget, and the HR workbench.
 
 Serves ``widget/demo/index.html`` at ``/`` (with ``serverUrl`` in its ``window.LederbotConfig`` set to
 ``--rasa-url``) and the built widget ``widget/dist/lederbot-widget.js`` (``make widget``). The page comes from a
 different origin than Rasa, like a real intranet page: the widget talks to Rasa's socket.io channel cross-origin.
+With ``--hr-url`` every ``/hr/…`` request is passed on to the HR workbench (``python -m bot hr serve``), so
+``make run`` offers both on one address, as an intranet's reverse proxy would.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import re
 import sys
@@ -60,7 +63,39 @@ def check_built(dist: Path | None = None) -> None:
         raise WidgetNotBuilt(f"{bundle} findes ikke: run `make widget` (bygger web-chatten med npm) først.")
 
 
-def make_handler(rasa_url: str, dist: Path | None = None, demo: Path | None = None) -> type[BaseHTTPRequestHandler]:
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+              "transfer-encoding", "upgrade", "host"}
+
+
+def forward(handler: BaseHTTPRequestHandler, target: str) -> None:
+    """Pass one request on to ``target`` (the HR workbench) and its answer back, headers and cookies included."""
+    parts = urlsplit(target)
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length) if length else None
+    headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers["X-Forwarded-Host"] = handler.headers.get("Host", "")
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=60)
+    try:
+        connection.request(handler.command, handler.path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+    except OSError:
+        handler.send_error(HTTPStatus.BAD_GATEWAY, "HR-værktøjet svarer ikke")
+        return
+    finally:
+        connection.close()
+    handler.send_response(response.status)
+    for key, value in response.getheaders():
+        if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
+            handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(data)
+
+
+def make_handler(rasa_url: str, dist: Path | None = None, demo: Path | None = None,
+                 hr_url: str | None = None) -> type[BaseHTTPRequestHandler]:
     """Files are read per request, so a `make widget` while the demo runs shows up on the next reload."""
     dist = dist or DIST_DIR
     page_file = demo or DEMO_PAGE
@@ -103,11 +138,24 @@ def make_handler(rasa_url: str, dist: Path | None = None, demo: Path | None = No
             if not head_only:
                 self.wfile.write(body)
 
+        def _to_hr(self) -> bool:
+            path = urlsplit(self.path).path
+            if hr_url and (path == "/hr" or path.startswith("/hr/")):
+                forward(self, hr_url)
+                return True
+            return False
+
         def do_GET(self) -> None:
-            self._send(head_only=False)
+            if not self._to_hr():
+                self._send(head_only=False)
 
         def do_HEAD(self) -> None:
-            self._send(head_only=True)
+            if not self._to_hr():
+                self._send(head_only=True)
+
+        def do_POST(self) -> None:
+            if not self._to_hr():
+                self.send_error(HTTPStatus.METHOD_NOT_ALLOWED, "Kun GET")
 
         def log_message(self, format: str, *args: object) -> None:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
@@ -115,13 +163,13 @@ def make_handler(rasa_url: str, dist: Path | None = None, demo: Path | None = No
     return Handler
 
 
-def serve(host: str, port: int, rasa_url: str) -> int:
+def serve(host: str, port: int, rasa_url: str, hr_url: str | None = None) -> int:
     try:
         check_built()
     except WidgetNotBuilt as error:
         print(f"FEJL: {error}", file=sys.stderr)
         return 1
-    server = ThreadingHTTPServer((host, port), make_handler(rasa_url))
+    server = ThreadingHTTPServer((host, port), make_handler(rasa_url, hr_url=hr_url))
     server.daemon_threads = True
     shown = "localhost" if host in ("", "0.0.0.0") else host
     print(f"Web-chat demo: http://{shown}:{port} (Rasa: {rasa_url}); stop med Ctrl-C", flush=True)
@@ -142,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="0.0.0.0", help="adresse at lytte på (standard: alle)")
     serve_cmd.add_argument("--rasa-url", default="http://localhost:5005",
                            help="Rasa-serverens adresse, som browseren skal bruge (socket.io-kanalen)")
+    serve_cmd.add_argument("--hr-url", help="HR-værktøjets adresse (python -m bot hr serve); /hr/ sendes dertil")
     return parser
 
 
@@ -152,4 +201,4 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"FEJL: {error}", file=sys.stderr)
         return 2
-    return serve(args.host, args.port, rasa_url)
+    return serve(args.host, args.port, rasa_url, args.hr_url)
