@@ -28,7 +28,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from bot.core.model import ExampleQuestion, Unit
 from bot.core.passages import passages_of
-from bot.knowledge.yaml_lines import line_of
+from bot.knowledge.yaml_lines import display, line_of
 
 EXAMPLES_DIR = "eksempelspoergsmaal"
 
@@ -77,7 +77,7 @@ def load_examples(directory: Path, units: Mapping[str, Unit], add: Any) -> tuple
     """Every example question under ``directory``/eksempelspoergsmaal; problems go to ``add(file, line, text)``."""
     found: list[ExampleQuestion] = []
     for path in sorted((directory / EXAMPLES_DIR).glob("*.yml")):
-        file = str(path)
+        file = display(path)
         try:
             data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
         except MarkedYAMLError as exc:

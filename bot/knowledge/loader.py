@@ -18,7 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from bot.core.model import Document, KnowledgeSet, Organisation, Unit
 from bot.knowledge.examples import EXAMPLES_DIR, load_examples
-from bot.knowledge.yaml_lines import line_of
+from bot.knowledge.yaml_lines import display, line_of
 from bot.names import KINDS, UnitKind
 
 ORGANISATIONS_FILE = "organisations.yml"
@@ -26,7 +26,19 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+([.-][a-z0-9]+)*$")
 DOC_ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # "resul- tater": a word broken by a hyphen and a space, where the next word is not a
 # conjunction ("Ledelses- og styringsgrundlag" is correct Danish).
-STRAY_HYPHEN = re.compile(r"\b([A-Za-zÆØÅæøå]{2,})- (?!og\b|eller\b|samt\b|som\b|til\b|men\b)([a-zæøå]{2,})")
+STRAY_HYPHEN = re.compile(
+    r"\b([A-Za-zÆØÅæøå]{2,})-(?: |[ \t]*\n[ \t]*)(?!og\b|eller\b|samt\b|som\b|til\b|men\b)([a-zæøå]{2,})")
+# What ruamel.yaml says, in words HR can act on (the parser's English stays in brackets for a developer).
+YAML_PROBLEMS = (
+    ("end of stream", "filen slutter, før et anførselstegn (\") eller en parentes er lukket"),
+    ("mapping values are not allowed", "der står et kolon (:) i en tekst: sæt teksten i anførselstegn"),
+    ("cannot start any token", "et tegn, der ikke må stå her (fx et tabulatortegn): brug mellemrum til indrykning"),
+    ("could not find expected ':'", "en linje mangler kolon efter feltnavnet, eller et anførselstegn er ikke lukket"),
+    ("expected <block end>", "indrykningen passer ikke med linjerne over: brug samme antal mellemrum som dem"),
+    ("duplicate key", "det samme felt står to gange i samme enhed"),
+    ("found undefined alias", "et '*' i starten af en tekst: sæt teksten i anførselstegn"),
+    ("expected alphabetic or numeric character", "et '&' eller '*' i starten af en tekst: sæt teksten i anførselstegn"),
+)
 
 UNIT_FIELDS = {
     "id", "kind", "title", "text", "items", "parent", "level", "label", "headline",
@@ -52,13 +64,14 @@ class KnowledgeError(Exception):
     """The knowledge files have problems; ``problems`` lists each with file and line."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line))
         super().__init__("\n".join(str(p) for p in problems))
 
 
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.dropped: set[str] = set()  # ids of units left out for their own problems (no follow-on errors)
 
     def add(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -67,14 +80,33 @@ class _Collector:
 def _read_yaml(path: Path, display: str, out: _Collector) -> Any:
     yaml = YAML(typ="rt")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        out.add(display, line, f"YAML-fejl: {exc.problem or exc.context}")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         out.add(display, 1, "filen er ikke gemt som UTF-8")
+        return None
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        line, message = yaml_problem(exc, text)
+        out.add(display, line, message)
     return None
+
+
+def yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[int, str]:
+    """A YAML syntax error as a line number and a Danish sentence that quotes the offending line.
+
+    An unclosed quote is only noticed at the end of the file; the line that opened it is the one to fix.
+    """
+    english = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    mark = exc.problem_mark
+    if "end of stream" in english and exc.context_mark is not None:
+        mark = exc.context_mark
+    mark = mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    danish = next((words for key, words in YAML_PROBLEMS if key in english), "filen kan ikke læses som YAML")
+    lines = text.splitlines()
+    shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return line, f"YAML-fejl: {danish}" + (f" – linjen er: »{shown}«" if shown else "") + f" [{english}]"
 
 
 def _string(node: CommentedMap, key: str, file: str, out: _Collector, required: bool) -> str | None:
@@ -91,8 +123,11 @@ def _string(node: CommentedMap, key: str, file: str, out: _Collector, required: 
         out.add(file, line_of(node, key), f"feltet '{key}' er tomt")
         return None
     for match in STRAY_HYPHEN.finditer(value):
-        out.add(file, line_of(node, key),
-                f"orddeling fra PDF'en i '{key}': '{match.group(0)}' (skal være ét ord)")
+        # In a block (| or >) the text starts on the line after the key: point at the broken word's line.
+        offset = value.count("\n", 0, match.start()) + (1 if "\n" in value else 0)
+        broken = " ".join(match.group(0).split())
+        out.add(file, line_of(node, key) + offset,
+                f"orddeling fra PDF'en i '{key}': '{broken}' (skal være ét ord)")
     return value
 
 
@@ -207,6 +242,8 @@ def _read_units(
         unit = _read_unit(node, document, display, out, start + index)
         if unit is not None:
             units.append((unit, line, line_of(node, "parent") if "parent" in node else line))
+        elif isinstance(node.get("id"), str):
+            out.dropped.add(node["id"])
     return units
 
 
@@ -290,6 +327,7 @@ def _replace(unit: Unit, **changes: Any) -> Unit:
 Located = tuple[Unit, str, int]  # a unit, its file and its line
 
 
+
 def load_knowledge(directory: Path) -> KnowledgeSet:
     """Read and validate every knowledge file in ``directory``; raise KnowledgeError listing all problems."""
     out = _Collector()
@@ -297,12 +335,12 @@ def load_knowledge(directory: Path) -> KnowledgeSet:
     org_path = directory / ORGANISATIONS_FILE
     organisations: list[Organisation] = []
     if org_path.exists():
-        organisations = _read_organisations(org_path, str(org_path), out)
+        organisations = _read_organisations(org_path, display(org_path), out)
     else:
-        out.add(str(org_path), 1, "filen med organisationer mangler")
+        out.add(display(org_path), 1, "filen med organisationer mangler")
     files = sorted(p for p in directory.glob("*.yml") if p.name != ORGANISATIONS_FILE)
     if not files:
-        out.add(str(directory), 1, "der er ingen vidensfiler (*.yml)")
+        out.add(display(directory), 1, "der er ingen vidensfiler (*.yml)")
     documents, located, parent_lines = _read_documents(files, {o.id: o for o in organisations}, out)
     _check_unique_ids(located, out)
     _check_parents(located, parent_lines, out)
@@ -325,16 +363,16 @@ def _read_documents(
     parent_lines: dict[int, int] = {}
     doc_files: dict[str, str] = {}
     for path in files:
-        document, units = _read_document(path, str(path), org_by_id, out, start=len(located))
+        document, units = _read_document(path, display(path), org_by_id, out, start=len(located))
         if document is None:
             continue
         if document.id in doc_files:
-            out.add(str(path), 1, f"dokument-id '{document.id}' bruges også i {doc_files[document.id]}")
-        doc_files[document.id] = str(path)
+            out.add(display(path), 1, f"dokument-id '{document.id}' bruges også i {doc_files[document.id]}")
+        doc_files[document.id] = display(path)
         documents.append(document)
         for unit, line, parent_line in units:
             parent_lines[len(located)] = parent_line
-            located.append((unit, str(path), line))
+            located.append((unit, display(path), line))
     return documents, located, parent_lines
 
 
@@ -355,6 +393,8 @@ def _check_parents(located: list[Located], parent_lines: dict[int, int], out: _C
         line = parent_lines[position]
         if unit.parent_id is None:
             continue
+        if unit.parent_id in out.dropped:
+            continue  # the parent's own problem is reported; "unknown parent" would only repeat it
         if unit.parent_id not in by_id:
             out.add(file, line, f"'{unit.id}' henviser til en ukendt parent '{unit.parent_id}'")
         elif by_id[unit.parent_id][1] != file:

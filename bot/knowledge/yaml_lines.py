@@ -1,10 +1,13 @@
-"""Line numbers of YAML nodes read with ruamel's round-trip loader, for "file:line: problem" messages."""
+"""Where a problem is: line numbers of YAML nodes (ruamel round-trip) and paths as the messages name them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from bot.settings import PROJECT_ROOT
 
 
 def line_of(node: Any, key: str | int | None = None) -> int:
@@ -19,3 +22,12 @@ def line_of(node: Any, key: str | int | None = None) -> int:
     except (AttributeError, KeyError, IndexError, TypeError):
         pass
     return 1
+
+
+
+def display(path: Path) -> str:
+    """A path as problems name it: relative to the repository when inside it (``knowledge/kl-….yml:12``)."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
-from bot.knowledge.loader import KnowledgeError, load_knowledge
+from bot.knowledge.loader import KnowledgeError, Problem, load_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 
 ORGS = (KNOWLEDGE_DIR / "organisations.yml").read_text(encoding="utf-8")
@@ -108,3 +108,47 @@ def test_real_files_still_valid_after_copy(tmp_path: Path) -> None:
     for path in KNOWLEDGE_DIR.glob("*.yml"):
         shutil.copy(path, tmp_path / path.name)
     assert len(load_knowledge(tmp_path).units) == len(load_knowledge(KNOWLEDGE_DIR).units)
+
+
+def _one_document(tmp_path: Path, units: str) -> Path:
+    (tmp_path / "organisations.yml").write_text((KNOWLEDGE_DIR / "organisations.yml").read_text(encoding="utf-8"))
+    (tmp_path / "x.yml").write_text(
+        "document:\n  id: x\n  organisation: kl\n  title: T\n  source_title: S\n  source_file: f\nunits:\n" + units,
+        encoding="utf-8")
+    return tmp_path
+
+
+def test_a_word_broken_at_a_line_break_inside_a_block_is_caught_on_its_line(tmp_path: Path) -> None:
+    directory = _one_document(tmp_path, "  - id: a\n    kind: note\n    title: A\n    text: |-\n"
+                                        "      Gode resul-\n      tater kommer af samarbejde.\n")
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(directory)
+    [problem] = error.value.problems
+    assert (problem.line, problem.message) == (12, "orddeling fra PDF'en i 'text': 'resul- tater' (skal være ét ord)")
+
+
+def test_an_unclosed_quote_is_explained_in_danish_on_the_line_that_opened_it(tmp_path: Path) -> None:
+    directory = _one_document(tmp_path, '  - id: a\n    kind: note\n    title: "A\n    text: Tekst.\n')
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(directory)
+    [problem] = error.value.problems
+    assert problem.line == 10
+    assert problem.message.startswith("YAML-fejl: filen slutter, før et anførselstegn")
+    assert '»title: "A«' in problem.message
+
+
+def test_one_mistake_gives_one_problem_not_its_follow_ons(tmp_path: Path) -> None:
+    """A parent left out for its own error is not also reported as an unknown parent of its children."""
+    directory = _one_document(tmp_path, "  - id: a\n    kind: note\n    text: Ingen titel.\n"
+                                        "  - id: a.b\n    kind: note\n    parent: a\n    title: B\n    text: Tekst.\n")
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(directory)
+    assert [p.message for p in error.value.problems] == ["feltet 'title' mangler"]
+
+
+def test_problems_are_sorted_by_file_and_line_and_name_repository_paths() -> None:
+    error = KnowledgeError([Problem("b.yml", 3, "x"), Problem("a.yml", 9, "y"), Problem("a.yml", 2, "z")])
+    assert [(p.file, p.line) for p in error.problems] == [("a.yml", 2), ("a.yml", 9), ("b.yml", 3)]
+    from bot.knowledge.yaml_lines import display
+
+    assert display(KNOWLEDGE_DIR / "kl-ledelsesgrundlag.yml") == "knowledge/kl-ledelsesgrundlag.yml"
