@@ -64,7 +64,10 @@ FIELDS: list[tuple[str, str, str, str | None, int | None]] = [
 
 
 class PackageError(Exception):
-    pass
+    """A setting or file that would give a package Teams refuses; the Danish message says what to change.
+
+    ``package`` prints it after "Fejl:" and exits with status 2, writing no package.
+    """
 
 
 # --- settings ---------------------------------------------------------------------------------------
@@ -148,6 +151,11 @@ def render_manifest(template: Any, values: Mapping[str, Any]) -> Any:
 
 
 def build_manifest(values: Mapping[str, str], template_path: Path = TEMPLATE) -> dict[str, Any]:
+    """The manifest: the template filled with ``values`` (as :func:`settings_from` returns them).
+
+    ``validDomains`` lists the bot's host, or nothing when TEAMS_BOT_HOST is unset. A template that is
+    not a JSON object raises PackageError.
+    """
     template = json.loads(template_path.read_text(encoding="utf-8"))
     domains = [values["host"]] if values.get("host") else []
     manifest = render_manifest(template, {**values, "valid_domains": domains})
@@ -172,16 +180,23 @@ def png_bytes(width: int, height: int, pixels: list[tuple[int, int, int, int]]) 
 
 @dataclass(frozen=True)
 class PngInfo:
+    """What Teams checks of an icon, from the PNG header: its size and whether it has an alpha channel."""
+
     width: int
     height: int
     color_type: int  # 6 = RGBA, 4 = grey + alpha, 2 = RGB, 3 = palette
 
     @property
     def has_alpha(self) -> bool:
+        """True for RGBA and grey + alpha; a palette image with a transparency chunk counts as opaque."""
         return self.color_type in (4, 6)
 
 
 def png_info(data: bytes) -> PngInfo:
+    """The size and colour type from the IHDR header; PackageError if ``data`` does not start as a PNG.
+
+    The rest of the file is not read, so a truncated or corrupt image body passes.
+    """
     if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
         raise PackageError("ikke en PNG-fil")
     width, height, _depth, color_type = struct.unpack(">IIBB", data[16:26])
@@ -243,6 +258,11 @@ def draw_icons(accent: tuple[int, int, int] = (0x1F, 0x4E, 0x79)) -> tuple[bytes
 
 
 def read_icons(directory: Path) -> dict[str, bytes]:
+    """The two icons from ``directory`` by file name, checked against what Teams requires of them.
+
+    color.png must be 192×192 and outline.png 32×32 with an alpha channel; otherwise, or if one is
+    missing, a PackageError names the file and how to fix it.
+    """
     icons = {}
     for name, size in (("color.png", COLOR_SIZE), ("outline.png", OUTLINE_SIZE)):
         path = directory / name
@@ -261,6 +281,11 @@ def read_icons(directory: Path) -> dict[str, bytes]:
 # --- commands --------------------------------------------------------------------------------------
 
 def build_package(values: Mapping[str, str], out: Path, app_dir: Path = APP_DIR) -> dict[str, Any]:
+    """Write the app package zip to ``out`` (replacing it) and return the manifest in it.
+
+    The template and icons come from ``app_dir``; they are checked before ``out`` is opened, so a
+    PackageError leaves an earlier package in place.
+    """
     manifest = build_manifest(values, app_dir / "manifest.template.json")
     icons = read_icons(app_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +297,7 @@ def build_package(values: Mapping[str, str], out: Path, app_dir: Path = APP_DIR)
 
 
 def cmd_package(args: argparse.Namespace) -> int:
+    """``package``: build the zip and print what to upload where; exit 2 for a wrong setting or icon."""
     env = Settings.from_env(env_file=Path(args.env_file)).env
     try:
         values = settings_from(args, env)
@@ -288,6 +314,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_icons(args: argparse.Namespace) -> int:
+    """``icons``: overwrite color.png and outline.png in ``--app-dir`` with the drawn speech bubble."""
     directory = Path(args.app_dir)
     color, outline = draw_icons()
     (directory / "color.png").write_bytes(color)
@@ -351,6 +378,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m bot teams`` parser; each sub-command sets ``func``, which returns the exit status.
+
+    Every manifest field gets a flag; an unset flag falls back to its environment variable, then to its default.
+    """
     parser = argparse.ArgumentParser(prog="python -m bot teams", description="Microsoft Teams-kanalen")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -374,5 +405,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    """Run the sub-command in ``argv`` (the arguments after ``teams``) and return its exit status."""
     args = build_parser().parse_args(argv)
     return int(args.func(args))

@@ -14,6 +14,12 @@ from bot.insights import tables as t
 
 @dataclass(frozen=True)
 class Feedback:
+    """One leader's verdict on one answer, with the question, unit and knowledge version it was about.
+
+    ``comment`` is the leader's own words when they typed instead of pressing a button. Read back from the
+    database, question and comment are masked and ``created_at`` is timezone-aware.
+    """
+
     created_at: datetime
     sender_id: str
     channel: str
@@ -25,6 +31,8 @@ class Feedback:
 
 
 class FeedbackRepository:
+    """The feedback table in one database, created on first use; :func:`feedback_repository` shares one per URL."""
+
     def __init__(self, engine: Engine):
         self._engine = engine
         self._ready = False
@@ -46,6 +54,7 @@ class FeedbackRepository:
             ))
 
     def between(self, start: datetime, end: datetime) -> list[Feedback]:
+        """The feedback given from ``start`` (inclusive) to ``end`` (exclusive), oldest first."""
         self._ensure_table()
         with self._engine.connect() as conn:
             rows = conn.execute(

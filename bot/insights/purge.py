@@ -16,6 +16,8 @@ EVENTS = sa.table("events", sa.column("timestamp", sa.Float), sa.column("sender_
 
 @dataclass(frozen=True)
 class PurgeResult:
+    """How many rows :func:`purge` deleted: tracker events and feedback."""
+
     events: int
     feedback: int
 
@@ -31,6 +33,12 @@ def parse_age(text: str) -> timedelta:
 
 def purge(tracker_engine: Engine, feedback_engine: Engine, older_than: timedelta,
           now: datetime | None = None) -> PurgeResult:
+    """Delete tracker events and feedback from before ``now - older_than`` (``now`` defaults to the present).
+
+    A tracker database without Rasa's ``events`` table (Rasa has not run yet) is left alone. The cutoff
+    applies to each event, not to whole conversations, so a conversation that spans it loses only its
+    older part.
+    """
     cutoff = (now or datetime.now(timezone.utc)) - older_than
     events = 0
     if sa.inspect(tracker_engine).has_table("events"):

@@ -45,6 +45,8 @@ _UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\
 
 @dataclass(frozen=True)
 class GuardSettings:
+    """The guard's limits; the defaults are those the module docstring lists for unset variables."""
+
     max_chars: int = 1000
     rate_messages: int = 20
     rate_window: float = 60.0
@@ -53,6 +55,12 @@ class GuardSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GuardSettings:
+        """Read the settings from ``env`` (default: the process environment merged with ``.env``).
+
+        A limit that is not a positive number falls back to its default (logged if it is no number at
+        all), so zero or a typo does not switch a limit off. A REDIS_PORT or REDIS_DB that is not an
+        integer raises ValueError. Redis counts the rate limit only when REDIS_HOST is set.
+        """
         env = get_settings().env if env is None else env
 
         def number(name: str, default: float) -> float:
@@ -114,7 +122,10 @@ def neutralise_payload(text: str) -> str:
 
 
 class RateLimiter(Protocol):
-    async def allow(self, sender_id: str) -> bool: ...
+    """Decides whether a sender may send one more message now."""
+
+    async def allow(self, sender_id: str) -> bool:
+        """Return True if the message may go to Rasa; call it once per message, as it may count the call."""
 
 
 class MemoryRateLimiter:
@@ -125,6 +136,11 @@ class MemoryRateLimiter:
         self._seen: dict[str, deque[float]] = {}
 
     async def allow(self, sender_id: str) -> bool:
+        """Return True and count the message if the sender has had fewer than ``limit`` in the window.
+
+        A refused message is not counted, so a sender who keeps trying is let in again once the window
+        has moved past their earlier messages.
+        """
         now = self.clock()
         times = self._seen.setdefault(sender_id, deque())
         while times and times[0] <= now - self.window:
@@ -139,8 +155,10 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    """A fixed window per sender counted in Redis, shared by every Rasa server. If Redis cannot be
-    reached the message is let through (the limit protects the bot; it must not stop it)."""
+    """A fixed window per sender counted in Redis, shared by every Rasa server.
+
+    If Redis cannot be reached the message is let through (the limit protects the bot; it must not stop it).
+    """
 
     def __init__(self, limit: int, window: float, connection: Mapping[str, Any]) -> None:
         import redis.asyncio as aioredis
@@ -149,6 +167,11 @@ class RedisRateLimiter:
         self.client = aioredis.Redis(**connection, socket_timeout=0.5, socket_connect_timeout=0.5)
 
     async def allow(self, sender_id: str) -> bool:
+        """Return True if this is at most the sender's ``limit``-th message in the current window.
+
+        Every call counts, refused ones too, and the count starts afresh at each whole multiple of the
+        window (so up to twice the limit can pass around a window boundary). True when Redis is unreachable.
+        """
         from redis.exceptions import RedisError
 
         key = f"lederbot:rate:{sender_id}:{int(time.time()) // self.window}"
@@ -163,6 +186,8 @@ class RedisRateLimiter:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The outcome of :meth:`Guard.check`: exactly one of the two fields is set."""
+
     text: str | None = None  # what goes to Rasa
     response: str | None = None  # or the domain response the user gets instead
 
@@ -186,8 +211,11 @@ class _Watched:
 
 
 def apply_action_timeout(seconds: float) -> None:
-    """Rasa 3.6 waits 5 minutes for the action server, fixed in ``rasa.core.actions.action``. The
-    constant is read at call time, so setting it bounds the wait; the user then gets the apology."""
+    """Bound how long Rasa waits for the action server to ``seconds``, for the whole process.
+
+    Rasa 3.6 waits 5 minutes, fixed in ``rasa.core.actions.action``. The constant is read at call time,
+    so setting it bounds the wait; the user then gets the apology.
+    """
     import rasa.core.actions.action as rasa_action
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[assignment]

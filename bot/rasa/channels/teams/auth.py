@@ -42,6 +42,7 @@ Clock = Callable[[], float]
 
 
 def default_token_url(tenant_id: str) -> str:
+    """The token endpoint of the app's own tenant, where a single-tenant app gets its connector token."""
     return TOKEN_URL_TEMPLATE.format(tenant_id=tenant_id)
 
 
@@ -66,6 +67,10 @@ class HttpClient:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def session(self) -> aiohttp.ClientSession:
+        """The shared session; call it inside a coroutine, as it belongs to the running event loop.
+
+        A new one is made when the old one was closed or belongs to another loop (Sanic's, a test's).
+        """
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
@@ -73,11 +78,21 @@ class HttpClient:
         return self._session
 
     async def close(self) -> None:
+        """Close the session if it belongs to the running loop, and forget it either way.
+
+        A session of a loop that has gone cannot be closed from another; the next :meth:`session` call
+        makes a new one.
+        """
         if self._session is not None and not self._session.closed and self._loop is asyncio.get_running_loop():
             await self._session.close()
         self._session = None
 
     async def get_json(self, url: str) -> Any:
+        """The decoded JSON at ``url``, whatever its Content-Type.
+
+        Raises aiohttp.ClientError for a failed request or an error status (400 and up), ValueError for
+        a body that is not JSON, asyncio.TimeoutError after the client's timeout.
+        """
         async with self.session().get(url) as response:
             response.raise_for_status()
             return await response.json(content_type=None)
@@ -130,6 +145,7 @@ class OpenIdKeys:
 
     @property
     def issuer(self) -> str:
+        """The ``iss`` a token must carry: the metadata's, or BOT_FRAMEWORK_ISSUER until fetched or if none."""
         return self._issuer
 
     async def load(self) -> int:
@@ -289,9 +305,18 @@ class ConnectorTokenClient:
         self._lock = _LoopLock()
 
     def invalidate(self) -> None:
+        """Forget the cached token, so the next :meth:`token` call fetches a new one.
+
+        For when the connector refuses a token (401/403) before it was due for renewal.
+        """
         self._token = None
 
     async def token(self) -> str:
+        """A bearer token for the connector, fetched only when the cached one is missing or due for renewal.
+
+        Renewal is due 5 minutes (at most half the lifetime) before expiry. Concurrent callers wait for
+        one fetch. Raises ConnectorAuthError when the token endpoint refuses or cannot be reached.
+        """
         if self._token is not None and self._clock() < self._renew_at:
             return self._token
         async with self._lock.get():
