@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.core.model import KnowledgeSet
 from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.knowledge.publish import KNOWLEDGE_DIR
 
@@ -24,7 +25,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     except KnowledgeError as error:
         return _report(error)
     print(f"OK: {len(knowledge.units)} enheder i {len(knowledge.documents)} dokumenter (version {knowledge.version}).")
+    _warn_vanished(knowledge, args)
     return 0
+
+
+def _warn_vanished(knowledge: KnowledgeSet, args: argparse.Namespace) -> None:
+    """Name the published units the files no longer have (a renamed id passes every check of the files)."""
+    from bot.knowledge.db import database_url, make_engine
+    from bot.knowledge.publish import vanished_units
+
+    for gone in vanished_units(make_engine(getattr(args, "db", None) or database_url()), knowledge):
+        refers = f"; {gone.feedback} tilbagemeldinger peger på den" if gone.feedback else ""
+        print(f"Advarsel: enheden '{gone.unit_id}' ({gone.title}) er udgivet, men findes ikke i filerne: "
+              f"omdøbt eller fjernet{refers}.", file=sys.stderr)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -37,6 +50,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     url = args.db or database_url()
     try:
+        _warn_vanished(load_knowledge(Path(args.dir)), args)
         result = load_into(make_engine(url), Path(args.dir), with_embeddings=None if args.embeddings else False)
     except KnowledgeError as error:
         _report(error)

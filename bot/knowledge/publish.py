@@ -61,3 +61,42 @@ def load_into(engine: Engine, directory: Path = KNOWLEDGE_DIR, with_embeddings: 
     examples = example_vectors(knowledge) if use_embeddings else None
     replace_knowledge(engine, knowledge, vectors, embeddings.MODEL_NAME if vectors else None, examples)
     return LoadResult(knowledge.version, len(knowledge.units), len(knowledge.documents), bool(vectors))
+
+
+@dataclass(frozen=True)
+class Vanished:
+    """A unit the live knowledge has and the files no longer do: renamed or removed."""
+
+    unit_id: str
+    title: str
+    feedback: int  # leaders' feedback rows that point at it (the report will show them without a unit)
+
+
+def vanished_units(engine: Engine, knowledge: KnowledgeSet) -> list[Vanished]:
+    """The live units missing from ``knowledge``, with how much feedback refers to each.
+
+    A renamed id passes every check of the files themselves; only against what is published does it show.
+    An unreadable or empty database gives an empty list: there is nothing to compare with.
+    """
+    from sqlalchemy import func, select
+
+    from bot.insights import tables as feedback_tables
+    from bot.knowledge.repository import KnowledgeUnavailable, SqlKnowledgeRepository
+
+    try:
+        live = SqlKnowledgeRepository(engine).find()
+    except KnowledgeUnavailable:
+        return []
+    kept = {u.id for u in knowledge.units}
+    gone = [u for u in live if u.id not in kept]
+    counts: dict[str, int] = {}
+    if gone:
+        fb = feedback_tables.feedback
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(select(fb.c.unit_id, func.count()).where(
+                    fb.c.unit_id.in_([u.id for u in gone])).group_by(fb.c.unit_id)).all()
+            counts = {str(r[0]): int(r[1]) for r in rows}
+        except Exception:  # no feedback table yet: nothing refers to the unit
+            counts = {}
+    return [Vanished(u.id, u.title, counts.get(u.id, 0)) for u in gone]
