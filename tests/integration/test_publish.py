@@ -99,3 +99,17 @@ def test_a_new_synonym_is_answered_in_every_phrasing_without_retraining(workspac
         decision = answerer.decide(Question(text, intent))
         assert decision.kind == "answer" and decision.unit is not None, text
         assert decision.unit.id == "kalundborg.drift.oekonomistyring", text
+
+
+def test_a_renamed_id_is_reported_against_the_published_knowledge(workspace, capsys, monkeypatch) -> None:
+    knowledge, generated, url = workspace
+    assert publish(knowledge, generated, url) == 0
+    edit(knowledge / "glostrup-ledelsesgrundlag.yml", "id: glostrup.rollen.uddybning", "id: glostrup.rollen.mere")
+    examples = knowledge / "eksempelspoergsmaal" / "glostrup-ledelsesgrundlag.yml"
+    renamed = examples.read_text(encoding="utf-8").replace("glostrup.rollen.uddybning", "glostrup.rollen.mere")
+    examples.write_text(renamed, encoding="utf-8")
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
+    capsys.readouterr()
+    assert main(["knowledge", "check", "--dir", str(knowledge)]) == 0
+    err = capsys.readouterr().err
+    assert "enheden 'glostrup.rollen.uddybning'" in err and "omdøbt eller fjernet" in err
