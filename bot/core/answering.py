@@ -136,8 +136,11 @@ class Answerer:
                  scope: ScopeModel | None = None):
         self.index = index
         self.scope = scope
-        # A deployment's home organisation: questions naming none are answered from its texts and KL's first.
+        organisations = list(organisations)
+        # A deployment's home organisation: questions naming none are answered from its texts and the shared
+        # ones (KL's, which apply to every municipality) first.
         self.home = home
+        self.shared = tuple(o.id for o in organisations if o.shared and o.id != home)
         self.organisation_names: Mapping[str, Sequence[str]] = {
             o.id: (o.name, o.full_name, *o.synonyms) for o in organisations
         }
@@ -256,7 +259,7 @@ class Answerer:
     def _decide(self, question: Question) -> Decision:
         organisation = question.organisation or self.detect_organisation(question.text)
         if organisation is None and self.home:
-            first = self._decide_within(question, (self.home, "kl"))
+            first = self._decide_within(question, (self.home, *self.shared))
             if first.kind == "answer":
                 return first
         return self._decide_within(question, organisation)

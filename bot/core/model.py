@@ -15,6 +15,7 @@ class Organisation:
     name: str
     full_name: str
     synonyms: tuple[str, ...] = ()
+    shared: bool = False  # its texts apply to every organisation (KL's): asked beside the home organisation's
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ UNIT_FIELDS = {
     "speaker", "page", "synonyms", "keywords",
 }
 DOCUMENT_FIELDS = {"id", "organisation", "title", "source_title", "source_file", "year"}
-ORGANISATION_FIELDS = {"id", "name", "full_name", "synonyms"}
+ORGANISATION_FIELDS = {"id", "name", "full_name", "synonyms", "shared"}
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,11 @@ def _read_organisations(path: Path, display: str, out: _Collector) -> list[Organ
         name = _string(node, "name", display, out, required=True)
         if org_id and name:
             full = _string(node, "full_name", display, out, required=False) or name
-            result.append(Organisation(org_id, name, full, _string_list(node, "synonyms", display, out)))
+            shared = node.get("shared", False)
+            if not isinstance(shared, bool):
+                out.add(display, line_of(node, "shared"), "'shared' skal være true eller false")
+                shared = False
+            result.append(Organisation(org_id, name, full, _string_list(node, "synonyms", display, out), shared))
     return result
 
 

@@ -230,7 +230,7 @@ def _unit(row: Row, items: list[str]) -> Unit:
 
 
 def _organisation(row: Row) -> Organisation:
-    return Organisation(row.id, row.name, row.full_name, tuple(row.synonyms or ()))
+    return Organisation(row.id, row.name, row.full_name, tuple(row.synonyms or ()), bool(row.shared))
 
 
 def _document(row: Row) -> Document:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete, insert, inspect
 from sqlalchemy.engine import Connection, Engine
 
 from bot.core.model import Document, KnowledgeSet, Organisation, Unit
@@ -14,8 +14,24 @@ from bot.knowledge import tables as t
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the knowledge tables that are missing; existing ones are left as they are (no migration)."""
+    """Create the knowledge tables that are missing; existing ones are left as they are."""
     t.metadata.create_all(engine)
+
+
+def _renew_changed_tables(conn: Connection) -> None:
+    """Recreate the knowledge tables when this code's columns differ from the database's (a new column).
+
+    The knowledge tables hold nothing but the last load, which the caller is about to replace, so the
+    "migration" is to drop and recreate them, inside the load's transaction: readers see the old tables
+    until it commits. Feedback and the workbench's tables have their own metadata and are never touched.
+    """
+    inspector = inspect(conn)
+    existing = set(inspector.get_table_names())
+    changed = [table for table in t.metadata.sorted_tables if table.name in existing
+               and {c["name"] for c in inspector.get_columns(table.name)} != {c.name for c in table.columns}]
+    if changed:
+        t.metadata.drop_all(conn, tables=[tb for tb in t.metadata.sorted_tables if tb.name in existing])
+        t.metadata.create_all(conn)
 
 
 # Child tables first, so deleting never breaks a foreign key.
@@ -33,6 +49,7 @@ def replace_knowledge(
     """Replace all knowledge in one transaction: readers see either the old or the new content."""
     create_schema(engine)
     with engine.begin() as conn:
+        _renew_changed_tables(conn)
         for table in TABLES_IN_DELETE_ORDER:
             conn.execute(delete(table))
         _insert_rows(conn, t.organisations, [_organisation_row(o) for o in knowledge.organisations])
@@ -62,7 +79,7 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
 
 
 def _organisation_row(o: Organisation) -> dict[str, Any]:
-    return {"id": o.id, "name": o.name, "full_name": o.full_name, "synonyms": list(o.synonyms)}
+    return {"id": o.id, "name": o.name, "full_name": o.full_name, "synonyms": list(o.synonyms), "shared": o.shared}
 
 
 def _document_row(d: Document) -> dict[str, Any]:

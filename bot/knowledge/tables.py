@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -34,6 +35,7 @@ organisations = Table(
     Column("name", String(200), nullable=False),
     Column("full_name", String(300), nullable=False),
     Column("synonyms", JSON, nullable=False),
+    Column("shared", Boolean, nullable=False, default=False),
 )
 
 documents = Table(
