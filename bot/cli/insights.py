@@ -1,4 +1,7 @@
-"""``python -m bot report`` and ``privacy purge``: what HR reads and what the retention period removes."""
+"""``python -m bot report`` and ``privacy purge|export|delete``: the HR report and the privacy tools.
+
+The report is what HR reads; purge is the retention period; export and delete answer a data subject's request.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,28 @@ def cmd_purge(args: argparse.Namespace) -> int:
     result = purge(make_engine(tracker_db_url()), make_engine(database_url()), age)
     print(f"Slettet: {result.events} samtalehændelser og {result.feedback} tilbagemeldinger "
           f"ældre end {args.older_than}.")
+    return 0
+
+
+def cmd_subject(args: argparse.Namespace) -> int:
+    """Export (``--out`` or stdout, JSON) or delete everything stored about one conversation."""
+    import json
+
+    from bot.insights.subject import delete_conversation, export_conversation
+    from bot.insights.tables import tracker_db_url
+    from bot.knowledge.db import database_url, make_engine
+
+    tracker, feedback = make_engine(tracker_db_url()), make_engine(database_url())
+    if args.action == "delete":
+        erased = delete_conversation(tracker, feedback, args.sender)
+        print(f"Slettet for {args.sender}: {erased.events} samtalehændelser og {erased.feedback} tilbagemeldinger.")
+        return 0
+    text = json.dumps(export_conversation(tracker, feedback, args.sender), ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"Skrevet: {args.out}")
+    else:
+        print(text)
     return 0
 
 
@@ -52,6 +77,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     purge_cmd = privacy.add_parser("purge", help="slet samtaler og tilbagemeldinger ældre end en periode")
     purge_cmd.add_argument("--older-than", required=True, help="fx 90d, 12w eller 6m")
     purge_cmd.set_defaults(func=cmd_purge)
+    export = privacy.add_parser("export", help="alt, der er gemt om én samtale, som JSON (indsigtsret)")
+    export.add_argument("--sender", required=True, help="samtalens sender-id")
+    export.add_argument("--out", help="fil at skrive til (standard: skærmen)")
+    export.set_defaults(func=cmd_subject)
+    delete = privacy.add_parser("delete", help="slet alt, der er gemt om én samtale (retten til sletning)")
+    delete.add_argument("--sender", required=True, help="samtalens sender-id")
+    delete.set_defaults(func=cmd_subject)
 
     report = sub.add_parser("report", help="HR-rapport over spørgsmål, svar og tilbagemeldinger (HTML + CSV)")
     report.add_argument("--since", help="fra og med dato/tid, UTC (standard: 30 dage før --until)")

@@ -113,3 +113,54 @@ def test_tracker_store_on_postgresql(pg_engine, monkeypatch: pytest.MonkeyPatch)
     ])))
     restored = asyncio.run(store.retrieve(sender))
     assert restored is not None and restored.latest_message.text == "ring til mig på [TELEFON] om rotation"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_data_subject_gets_their_conversation_and_can_have_it_deleted(
+        database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, request) -> None:
+    """`privacy export --sender` gives one conversation's events and feedback; `delete` removes only those."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from bot.cli.main import main
+    from bot.insights.feedback import Feedback, FeedbackRepository
+    from bot.knowledge.db import make_engine
+    from tests.conftest import PG_URL
+
+    if database == "postgresql":
+        request.getfixturevalue("pg_engine")
+    url = PG_URL if database == "postgresql" else f"sqlite:///{tmp_path / 'both.db'}"
+    monkeypatch.setenv("TRACKER_DB_URL", url)
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
+    store = MaskingSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")))
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events WHERE sender_id IN ('anne-42', 'bo-7')"))
+    from bot.insights import tables as feedback_tables
+
+    feedback_tables.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM feedback WHERE sender_id IN ('anne-42', 'bo-7')"))
+    for sender in ("anne-42", "bo-7"):
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, [
+            ActionExecuted("action_listen"),
+            UserUttered(f"{sender}: hvad er rotation?", {"name": "ask_principle", "confidence": 0.9}, [],
+                        input_channel="rest"),
+            BotUttered("Rotation (KL) …"),
+        ])))
+        FeedbackRepository(engine).record(Feedback(datetime.now(timezone.utc), sender, "rest", "hvad er rotation?",
+                                                   "netvaerk.gryden.rotation", "v1", False, "for kort"))
+    out = tmp_path / "anne.json"
+    assert main(["privacy", "export", "--sender", "anne-42", "--out", str(out)]) == 0
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert [e.get("text") for e in exported["events"] if e["type"] == "user"] == ["anne-42: hvad er rotation?"]
+    assert "bo-7" not in out.read_text(encoding="utf-8")
+    assert [(f["unit_id"], f["helpful"], f["comment"]) for f in exported["feedback"]] == [
+        ("netvaerk.gryden.rotation", False, "for kort")]
+    assert main(["privacy", "delete", "--sender", "anne-42"]) == 0
+    assert "anne-42" in capsys.readouterr().out
+    with engine.connect() as conn:
+        left = {r[0] for r in conn.execute(sa.text(
+            "SELECT sender_id FROM events WHERE sender_id IN ('anne-42', 'bo-7') UNION "
+            "SELECT sender_id FROM feedback WHERE sender_id IN ('anne-42', 'bo-7')"))}
+    assert left == {"bo-7"}
