@@ -74,6 +74,12 @@ class Settings:
     model: str
     endpoints: str
     credentials: str
+    # The HR workbench (bot/hr/web, ``python -m bot hr serve``).
+    hr_secret_key: str | None = field(default=None, repr=False)
+    hr_secure_cookies: bool = False
+    hr_session_hours: float = 8.0
+    hr_port: int = 8081
+    hr_require_approval: bool = True
     project_root: Path = PROJECT_ROOT
 
     @classmethod
@@ -102,6 +108,11 @@ class Settings:
             model=source.text("MODEL", "models/lederassistent.tar.gz"),
             endpoints=source.text("ENDPOINTS", "endpoints.yml"),
             credentials=source.text("CREDENTIALS", "var/credentials.yml"),
+            hr_secret_key=source.secret("HR_SECRET_KEY", min_length=32),
+            hr_secure_cookies=source.flag("HR_SECURE_COOKIES", False),
+            hr_session_hours=source.hours("HR_SESSION_HOURS", 8.0),
+            hr_port=source.port("HR_PORT", 8081),
+            hr_require_approval=source.flag("HR_REQUIRE_APPROVAL", True),
         )
 
     def process_env(self) -> dict[str, str]:
@@ -160,6 +171,22 @@ class _Source:
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise self._fail(name, "a port number 1–65535")
         return int(raw)
+
+    def hours(self, name: str, default: float) -> float:
+        value = self.number(name, default)
+        if not 0 < value <= 24 * 31:
+            raise self._fail(name, "a number of hours > 0 and at most 744 (31 days)")
+        return value
+
+    def secret(self, name: str, min_length: int) -> str | None:
+        """A secret (unset: None); a short one is an error that never shows the value."""
+        raw = self.text(name, "")
+        if raw and len(raw) < min_length:
+            where = "the environment"
+            if name in self.from_file and self.merged.get(name) == self.from_file[name][0]:
+                where = f"{self.path}:{self.from_file[name][1]}"
+            raise SettingsError(f"{name} ({where}): expected at least {min_length} characters")
+        return raw or None
 
     def flag(self, name: str, default: bool) -> bool:
         raw = self.text(name, "").lower()

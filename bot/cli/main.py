@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from bot.cli import build, config, insights, knowledge, serve
+from bot.cli import build, config, hr, insights, knowledge, serve
 
 # Tools with their own argument parsers; their arguments are passed on unparsed. The developer tools
 # (tools/) are not part of the installed package: they run from a checkout.
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``python -m bot`` parser; each sub-command sets ``func``, which returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lederassistentens værktøjer")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (knowledge, build, insights, config):
+    for module in (knowledge, build, insights, config, hr):
         module.add_parsers(sub)
     serve.add_parser(sub)
     for name, (_module, text) in CHANNEL_TOOLS.items():

@@ -44,6 +44,7 @@ class Account:
 
     @property
     def may_approve(self) -> bool:
+        """Whether the account may approve, publish and roll back (a *godkender*)."""
         return self.role is Role.APPROVER
 
 
@@ -76,11 +77,13 @@ class AccountStore:
         return Account(username, name.strip(), role)
 
     def get(self, username: str) -> Account | None:
+        """The account with this username (any case), or None."""
         with self._engine.connect() as conn:
             row = conn.execute(select(t.users).where(t.users.c.username == username.strip().lower())).first()
         return Account(row.username, row.name, Role(row.role)) if row is not None else None
 
     def all(self) -> list[Account]:
+        """Every account, by username (the workbench's user list)."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(t.users).order_by(t.users.c.username)).all()
         return [Account(r.username, r.name, Role(r.role)) for r in rows]

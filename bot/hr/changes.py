@@ -18,7 +18,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from bot.core.model import KnowledgeSet, Unit
@@ -94,6 +94,7 @@ class ChangeDesk:
 
     # -- drafts -----------------------------------------------------------------------------------------
     def current_files(self) -> ws.Files:
+        """The knowledge files as they are on disk now (what the bot was last published from)."""
         return ws.read_files(self.directory)
 
     def working_files(self, change: Change | None) -> ws.Files:
@@ -125,12 +126,28 @@ class ChangeDesk:
                 conn.execute(update(t.changes).where(t.changes.c.id == change.id).values(**values))
         return self._must_get(int(change_id or 0))
 
+    def open_draft(self, user: Account) -> Change | None:
+        """The user's open draft (one per user: the workbench puts every edit of theirs in it), if any."""
+        drafts = [c for c in self.changes(ChangeStatus.DRAFT) if c.author == user.username]
+        return drafts[0] if drafts else None
+
+    def discard(self, change_id: int, user: Account) -> None:
+        """Throw away a draft (or a rejected change) nobody else has seen approved; only its author may."""
+        change = self._must_get(change_id)
+        if change.author != user.username:
+            raise ChangeError("Kun forfatteren kan kassere sin kladde.")
+        if change.status not in (ChangeStatus.DRAFT, ChangeStatus.REJECTED):
+            raise ChangeError("Kun en kladde eller en afvist ændring kan kasseres.")
+        with self._engine.begin() as conn:
+            conn.execute(delete(t.changes).where(t.changes.c.id == change.id))
+
     def check(self, change: Change) -> tuple[KnowledgeSet | None, list[Problem]]:
         """The draft's knowledge, or its problems in plain Danish with file and line."""
         return ws.check(self.working_files(change))
 
     # -- the four-eyes workflow ---------------------------------------------------------------------------
     def propose(self, change_id: int, user: Account, comment: str) -> Change:
+        """Send the author's own draft to approval; refused while ``check`` finds problems or nothing changes."""
         change = self._must_get(change_id)
         if change.author != user.username:
             raise ChangeError("Kun forfatteren kan sende sin kladde til godkendelse.")
@@ -138,6 +155,7 @@ class ChangeDesk:
         return self._set(change, ChangeStatus.PROPOSED, comment=comment or change.comment)
 
     def approve(self, change_id: int, user: Account) -> Change:
+        """A godkender's approval of a proposed change; with ``require_approval`` never the author's own."""
         change = self._must_get(change_id)
         if not user.may_approve:
             raise ChangeError("Kun en godkender kan godkende ændringer.")
@@ -148,9 +166,13 @@ class ChangeDesk:
         return self._set(change, ChangeStatus.APPROVED, approved_by=user.username, approved_at=self._clock())
 
     def reject(self, change_id: int, user: Account) -> Change:
+        """Send a proposed or approved change back to its author, who may open it again as a draft."""
         if not user.may_approve:
             raise ChangeError("Kun en godkender kan afvise ændringer.")
-        return self._set(self._must_get(change_id), ChangeStatus.REJECTED)
+        change = self._must_get(change_id)
+        if change.status not in (ChangeStatus.PROPOSED, ChangeStatus.APPROVED):
+            raise ChangeError("Kun en foreslået eller godkendt ændring kan afvises.")
+        return self._set(change, ChangeStatus.REJECTED)
 
     def publish(self, change_id: int, user: Account) -> Version:
         """Write and load an approved change (or, without required approval, a proposed one)."""
@@ -179,6 +201,7 @@ class ChangeDesk:
 
     # -- reading --------------------------------------------------------------------------------------------
     def get(self, change_id: int | None) -> Change | None:
+        """The change with this id, or None."""
         if change_id is None:
             return None
         with self._engine.connect() as conn:
@@ -186,6 +209,7 @@ class ChangeDesk:
         return _change(row) if row is not None else None
 
     def changes(self, *statuses: ChangeStatus) -> list[Change]:
+        """The changes with these statuses (all without any), most recently updated first."""
         stmt = select(t.changes).order_by(t.changes.c.updated_at.desc())
         if statuses:
             stmt = stmt.where(t.changes.c.status.in_([s.value for s in statuses]))
@@ -193,6 +217,7 @@ class ChangeDesk:
             return [_change(r) for r in conn.execute(stmt).all()]
 
     def versions(self) -> list[Version]:
+        """Every published version, newest first."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(t.versions).order_by(t.versions.c.id.desc())).all()
         return [_version(r) for r in rows]

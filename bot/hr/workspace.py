@@ -29,7 +29,8 @@ from bot.core.model import KnowledgeSet
 from bot.knowledge.loader import KnowledgeError, Problem, load_knowledge
 
 Files = dict[str, str]  # path relative to the knowledge directory → file text
-EDITABLE = ("title", "headline", "text", "items", "synonyms", "keywords", "level")
+EDITABLE = ("title", "headline", "text", "items", "synonyms", "keywords", "level", "label", "speaker")
+FOLD_WIDTH = 76  # a changed ``>-`` text is wrapped at this width, as the files wrap theirs
 DANISH_LETTERS = {"æ": "ae", "ø": "oe", "å": "aa"}
 
 
@@ -39,7 +40,10 @@ class WorkspaceError(Exception):
 
 @dataclass(frozen=True)
 class UnitFields:
-    """The fields of one unit HR may change in a form."""
+    """The fields of one unit HR may change in a form.
+
+    ``label`` and ``speaker`` are ``None`` to leave them as the file has them (an empty string removes them).
+    """
 
     title: str
     text: str = ""
@@ -48,6 +52,31 @@ class UnitFields:
     synonyms: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     level: int | None = None
+    label: str | None = None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitLines:
+    """The lines (1-based) a unit takes in its file, and the first line of each of its keys.
+
+    A problem's line thus tells which unit, and which field of it, the problem is in.
+    """
+
+    path: str
+    first: int
+    last: int
+    keys: dict[str, int]
+
+    def field_at(self, line: int) -> str | None:
+        """The key whose value holds ``line`` (None outside the unit)."""
+        if not self.first <= line <= self.last:
+            return None
+        found = None
+        for key, start in sorted(self.keys.items(), key=lambda kv: kv[1]):
+            if start <= line:
+                found = key
+        return found
 
 
 @dataclass(frozen=True)
@@ -111,7 +140,21 @@ def _fields_of(node: CommentedMap) -> UnitFields:
         title=str(node.get("title") or ""), text=str(node.get("text") or "").strip(),
         headline=str(node.get("headline") or ""), items=strings("items"), synonyms=strings("synonyms"),
         keywords=strings("keywords"), level=level if isinstance(level, int) else None,
+        label=str(node.get("label") or ""), speaker=str(node.get("speaker") or ""),
     )
+
+
+def unit_lines(files: Mapping[str, str], unit_id: str) -> UnitLines:
+    """Where ``unit_id`` is written, line by line (WorkspaceError if there is none)."""
+    where = locate(files, unit_id)
+    _, units = _units_of(files[where.path])
+    assert units is not None
+    node = units[where.index]
+    first = node.lc.line + 1
+    # The last line is the one before the next unit's first key (or the file's end).
+    last = units[where.index + 1].lc.line if where.index + 1 < len(units) else files[where.path].count("\n") + 1
+    keys = {str(key): int(node.lc.key(key)[0]) + 1 for key in node}
+    return UnitLines(where.path, first, last, keys)
 
 
 def edit_unit(files: Mapping[str, str], unit_id: str, fields: UnitFields) -> Files:
@@ -124,8 +167,10 @@ def edit_unit(files: Mapping[str, str], unit_id: str, fields: UnitFields) -> Fil
 
 
 def add_unit(files: Mapping[str, str], parent_id: str, kind: str, fields: UnitFields) -> tuple[Files, str]:
-    """The files with a new unit of ``kind`` under ``parent_id`` (after the parent's last descendant); its
-    id is made from the title, as HR would write it by hand (``æ`` → ``ae``, words joined by ``-``)."""
+    """The files with a new unit of ``kind`` under ``parent_id``, placed after the parent's last descendant.
+
+    Its id is made from the title, as HR would write it by hand (``æ`` → ``ae``, words joined by ``-``).
+    """
     parent = locate(files, parent_id)
     data, units = _units_of(files[parent.path])
     assert units is not None
@@ -133,6 +178,8 @@ def add_unit(files: Mapping[str, str], parent_id: str, kind: str, fields: UnitFi
     if any(isinstance(u, CommentedMap) and u.get("id") == new_id for u in units):
         raise WorkspaceError(f"Der findes allerede en enhed med id '{new_id}'. Vælg en anden titel.")
     node = CommentedMap([("id", new_id), ("kind", kind), ("parent", parent_id)])
+    if fields.level is not None:
+        node["level"] = fields.level  # where the files write it: before the title
     _apply(node, fields)
     position = _after_descendants(units, parent.index, parent_id)
     previous = units[position - 1]
@@ -164,8 +211,10 @@ def _after_descendants(units: CommentedSeq, index: int, parent_id: str) -> int:
 
 
 def _take_trailing(node: CommentedMap) -> Any:
-    """Remove and return what follows a map's last value (the blank line or comment before the next unit),
-    so it can be put back after the keys an edit adds or removes."""
+    """Remove and return what follows a map's last value (the blank line or comment before the next unit).
+
+    It is put back after the keys an edit adds or removes.
+    """
     if not node:
         return None
     last = list(node)[-1]
@@ -205,11 +254,20 @@ def _apply(node: CommentedMap, fields: UnitFields) -> None:
 
 
 def _apply_fields(node: CommentedMap, fields: UnitFields) -> None:
-    node["title"] = fields.title.strip()
+    """Write each field, leaving a value that did not change exactly as written (quotes, wrapping, style)."""
+    if str(node.get("title") or "") != fields.title.strip():
+        node["title"] = fields.title.strip()
+    for key in ("label", "speaker"):
+        value = getattr(fields, key)
+        if value is not None:
+            _set_text(node, key, value.strip())
     _set_text(node, "headline", fields.headline.strip())
     _set_text(node, "text", fields.text.strip())
     for key in ("items", "synonyms", "keywords"):
         values = [v.strip() for v in getattr(fields, key) if v.strip()]
+        old = node.get(key)
+        if isinstance(old, list) and [str(v) for v in old] == values:
+            continue
         if values:
             seq = CommentedSeq(values)
             if key != "items":
@@ -217,7 +275,7 @@ def _apply_fields(node: CommentedMap, fields: UnitFields) -> None:
             node[key] = seq
         elif key in node:
             del node[key]
-    if fields.level is not None:
+    if fields.level is not None and node.get("level") != fields.level:
         node["level"] = fields.level
 
 
@@ -227,12 +285,37 @@ def _set_text(node: CommentedMap, key: str, value: str) -> None:
         if key in node:
             del node[key]
         return
+    if old is not None and str(old).strip() == value:
+        return  # unchanged: keep the file's own wrapping and style
     if isinstance(old, FoldedScalarString) or (old is None and key == "text" and len(value) > 80 and "\n" not in value):
-        node[key] = FoldedScalarString(value)
+        node[key] = _folded(value)
     elif isinstance(old, LiteralScalarString) or "\n" in value:
         node[key] = LiteralScalarString(value)
     else:
         node[key] = value
+
+
+def _folded(value: str, width: int = FOLD_WIDTH) -> FoldedScalarString:
+    """A ``>-`` text wrapped at ``width`` at single spaces, so a changed text stays as readable in git as before.
+
+    Folding only at a space between two non-space characters keeps the text exactly as loaded.
+    """
+    text = FoldedScalarString(value)
+    folds: list[int] = []
+    line_start = 0
+    last_space = -1
+    for position, char in enumerate(value):
+        if char == "\n":
+            line_start, last_space = position + 1, -1
+            continue
+        if char == " " and 0 < position < len(value) - 1 and not value[position - 1].isspace() \
+                and not value[position + 1].isspace():
+            last_space = position
+        if position - line_start >= width and last_space > line_start:
+            folds.append(last_space)
+            line_start, last_space = last_space + 1, -1
+    text.fold_pos = folds  # type: ignore[attr-defined]
+    return text
 
 
 def _blank_line() -> Any:
@@ -269,8 +352,10 @@ def checked_out(files: Mapping[str, str]) -> Iterator[Path]:
 
 
 def check(files: Mapping[str, str]) -> tuple[KnowledgeSet | None, list[Problem]]:
-    """The knowledge the files hold, or the problems ``knowledge check`` finds, with paths relative to the
-    knowledge directory (``kl-ledelsesgrundlag.yml:12: …``)."""
+    """The knowledge the files hold, or the problems ``knowledge check`` finds.
+
+    The problems' paths are relative to the knowledge directory (``kl-ledelsesgrundlag.yml:12: …``).
+    """
     with checked_out(files) as root:
         try:
             return load_knowledge(root), []
