@@ -1,0 +1,1 @@
+"""``python -m bot``: one entry point, one module per group of sub-commands."""
