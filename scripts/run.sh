@@ -10,6 +10,9 @@ eval "$("$VENV/bin/python" -m bot settings export)"
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 DEMO_PORT=${DEMO_PORT:-8080}
+HR_PORT=${HR_PORT:-8081}
+HR_KNOWLEDGE_DIR=${HR_KNOWLEDGE_DIR:-knowledge}  # the files the workbench edits (the tests give a copy)
+HR_NLU_DIR=${HR_NLU_DIR:-nlu/generated}
 DEMO_RASA_URL=${DEMO_RASA_URL:-http://localhost:$RASA_PORT}  # Rasa's address as the browser sees it
 LOGDIR=${LOGDIR:-var/log}
 mkdir -p "$LOGDIR"
@@ -40,10 +43,15 @@ pids+=($!); logs+=("$LOGDIR/actions.log")
 "$VENV/bin/python" -m bot serve rasa --model "$MODEL" --port "$RASA_PORT" \
   --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" >"$LOGDIR/rasa.log" 2>&1 &
 pids+=($!); logs+=("$LOGDIR/rasa.log")
+# The HR workbench (bot/hr/web), on loopback; the demo page passes /hr/ on to it.
+"$VENV/bin/python" -m bot hr serve --port "$HR_PORT" --dir "$HR_KNOWLEDGE_DIR" --nlu-dir "$HR_NLU_DIR" \
+  >"$LOGDIR/hr.log" 2>&1 &
+pids+=($!); logs+=("$LOGDIR/hr.log")
 # The demo intranet page with the web-chat widget (tools/widget_demo.py; needs `make widget`).
 DEMO=""
 if [ -f widget/dist/lederbot-widget.js ]; then
-  "$VENV/bin/python" -m bot widget serve --port "$DEMO_PORT" --rasa-url "$DEMO_RASA_URL" >"$LOGDIR/widget.log" 2>&1 &
+  "$VENV/bin/python" -m bot widget serve --port "$DEMO_PORT" --rasa-url "$DEMO_RASA_URL" \
+    --hr-url "http://127.0.0.1:$HR_PORT" >"$LOGDIR/widget.log" 2>&1 &
   pids+=($!); logs+=("$LOGDIR/widget.log")
   DEMO="http://localhost:$DEMO_PORT"
 else
@@ -56,6 +64,7 @@ if [ "${1:-}" = "--background" ]; then
   warm_up "$ACTIONS_PORT"
   wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
   [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
+  wait_for "http://127.0.0.1:$HR_PORT/hr/login" "HR workbench" 60 "$LOGDIR/hr.log"
   echo "Running: Rasa http://localhost:$RASA_PORT${DEMO:+, Web-chat demo: $DEMO} (pids ${pids[*]}; stop with: kill \$(cat $PIDFILE))"
   exit 0
 fi
@@ -66,12 +75,14 @@ wait_for "http://localhost:$ACTIONS_PORT/health" "action server" 120 "$LOGDIR/ac
 warm_up "$ACTIONS_PORT"
 wait_for "http://localhost:$RASA_PORT/status?token=$RASA_API_TOKEN" "Rasa server" 240 "$LOGDIR/rasa.log"
 [ -z "$DEMO" ] || wait_for "$DEMO/healthz" "web-chat demo" 30 "$LOGDIR/widget.log"
+wait_for "http://127.0.0.1:$HR_PORT/hr/login" "HR workbench" 60 "$LOGDIR/hr.log"
 cat <<MSG
 
   Lederassistenten kører.
   REST:     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"demo","message":"Hvad forventes af en niveau 2 leder om økonomistyring?"}'
 $(echo "$CHANNELS" | sed 's/^/  /')${DEMO:+
-  Web-chat demo: $DEMO}
+  Web-chat demo: $DEMO
+  HR-værkstedet: $DEMO/hr/  (første bruger: .venv/bin/python -m bot hr add-user --username … --name … --role godkender)}
   API:      curl -s "localhost:$RASA_PORT/status?token=\$(cat var/rasa-api-token)"  (or your RASA_API_TOKEN)
   Logs:     $LOGDIR/rasa.log, $LOGDIR/actions.log
   Stop:     Ctrl-C

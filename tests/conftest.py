@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
+import tempfile
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -147,6 +149,7 @@ def make_tracker() -> Callable[..., Any]:
 TEST_RASA_PORT = int(os.environ.get("TEST_RASA_PORT", "5015"))
 TEST_ACTIONS_PORT = int(os.environ.get("TEST_ACTIONS_PORT", "5065"))
 TEST_DEMO_PORT = int(os.environ.get("DEMO_PORT", "5085"))
+TEST_HR_PORT = int(os.environ.get("TEST_HR_PORT", "5095"))
 
 
 @dataclass(frozen=True)
@@ -178,8 +181,17 @@ def rasa_bot() -> Iterator[RunningBot]:
     if not (ROOT / "models" / "lederassistent.tar.gz").exists():
         pytest.fail("no trained model: run `make train` first")
     rasa_port, actions_port = TEST_RASA_PORT, TEST_ACTIONS_PORT
+    # The bot answers from a copy of the knowledge in its own database, so the workbench tests can publish
+    # (and roll back) without touching knowledge/, nlu/generated/ or var/knowledge.db.
+    workdir = Path(tempfile.mkdtemp(prefix=f"lederbot-e2e-{rasa_port}-"))
+    shutil.copytree(KNOWLEDGE_DIR, workdir / "knowledge")
+    shutil.copytree(ROOT / "nlu" / "generated", workdir / "generated")
+    knowledge_url = f"sqlite:///{workdir / 'knowledge.db'}"
+    load_into(make_engine(knowledge_url), workdir / "knowledge")
     env = dict(
         os.environ, **CHANNEL_ENV,
+        KNOWLEDGE_DB_URL=knowledge_url, HR_PORT=str(TEST_HR_PORT), HR_KNOWLEDGE_DIR=str(workdir / "knowledge"),
+        HR_NLU_DIR=str(workdir / "generated"),
         RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), DEMO_PORT=str(TEST_DEMO_PORT),
         ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
         PIDFILE=str(ROOT / "var" / f"test-run-{rasa_port}.pids"),
@@ -194,6 +206,7 @@ def rasa_bot() -> Iterator[RunningBot]:
         yield RunningBot(rasa_port, actions_port, env)
     finally:
         subprocess.run(["kill", *pids], check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,18 +54,24 @@ def cmd_add_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _regenerate_nlu(directory: Path) -> None:
-    """After a publish, regenerate the NLU data as ``knowledge publish`` does; a failure never undoes a publish."""
-    from bot.generate.nlu import GENERATED_DIR, generate
+def _regenerate_nlu(target: Path) -> Callable[[Path], None]:
+    """After a publish, regenerate the NLU data into ``target`` as ``knowledge publish`` does.
 
-    try:
-        written = generate(directory, GENERATED_DIR)
-    except Exception:
-        logger.exception("NLU data not regenerated after the publish (the answers are live all the same)")
-        return
-    if written:
-        logger.warning("Names or synonyms changed (%s): answers are live; run `make train` so the language model "
-                       "recognises the new names too.", ", ".join(p.name for p in written))
+    A failure here never undoes a publish: the answers are live whether or not the NLU data follows.
+    """
+    from bot.generate.nlu import generate
+
+    def regenerate(directory: Path) -> None:
+        try:
+            written = generate(directory, target)
+        except Exception:
+            logger.exception("NLU data not regenerated after the publish (the answers are live all the same)")
+            return
+        if written:
+            logger.warning("Names or synonyms changed (%s): answers are live; run `make train` so the language "
+                           "model recognises the new names too.", ", ".join(p.name for p in written))
+
+    return regenerate
 
 
 def _search(url: str) -> Search:
@@ -82,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the workbench under ``/hr`` on ``--host``:``--port`` until stopped."""
     from werkzeug.serving import run_simple
 
+    from bot.generate.nlu import GENERATED_DIR
     from bot.hr.accounts import AccountStore
     from bot.hr.changes import ChangeDesk
     from bot.hr.web import create_app
@@ -97,7 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = engine_for(settings.knowledge_db_url)
     desk = ChangeDesk(engine, Path(args.dir or KNOWLEDGE_DIR), require_approval=settings.hr_require_approval,
-                      after_publish=_regenerate_nlu)
+                      after_publish=_regenerate_nlu(Path(args.nlu_dir) if args.nlu_dir else GENERATED_DIR))
     app = create_app(settings, desk, AccountStore(engine), _search(settings.knowledge_db_url))
     port = args.port or settings.hr_port
     print(f"HR-værkstedet kører på http://{args.host}:{port}/hr/ (stop med Ctrl+C).")
@@ -119,4 +126,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, help="port (standard: HR_PORT eller 8081)")
     serve.add_argument("--dir", help="vidensmappen (standard: knowledge/)")
+    serve.add_argument("--nlu-dir", help="hvor NLU-data genereres efter en udgivelse (standard: nlu/generated)")
     serve.set_defaults(func=cmd_serve)
