@@ -7,6 +7,7 @@
 #   ACTIONS_PROXY_PORT  loopback port Rasa calls the action servers through (ACTION_ENDPOINT_URL)
 #   ACTION_SERVERS      "host:port host:port" of the action servers
 #   ACTION_UPSTREAM_TIMEOUT  seconds one action server may take before the other is tried (3)
+#   HR_NGINX_PORT, HR_UPSTREAM  the HR workbench's own listener and its server (host:port); never on NGINX_PORT
 set -euo pipefail
 DIR=${NGINX_DIR:?NGINX_DIR is not set}
 PORT=${NGINX_PORT:?NGINX_PORT is not set}
@@ -19,6 +20,28 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   service nginx stop >/dev/null 2>&1 || true  # the package may start the system service; not used here
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# The HR workbench on a listener of its own (an intranet-only address in a real deployment), so it is never
+# reachable on the channel port the chat clients and the Internet-facing webhooks use.
+hr_server() {
+  [ -n "${HR_NGINX_PORT:-}" ] || return 0
+  cat <<HR
+    server {
+        listen 127.0.0.1:$HR_NGINX_PORT;
+        client_max_body_size 1m;
+        location /hr/ {
+            proxy_pass http://${HR_UPSTREAM:?HR_UPSTREAM is not set};
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_read_timeout 120s;
+        }
+        location / {
+            return 404;
+        }
+    }
+HR
+}
 PID="$DIR/nginx.pid"
 
 if [ "${1:-start}" = stop ]; then
@@ -125,6 +148,8 @@ $(servers "${ACTION_SERVERS:?ACTION_SERVERS is not set}")
             proxy_read_timeout 60s;
         }
     }
+
+$(hr_server)
 
     # Rasa -> action servers; loopback only, never published.
     server {

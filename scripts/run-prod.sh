@@ -22,6 +22,9 @@ RASA_PORTS=${RASA_PORTS:-5006 5007}
 ACTIONS_PORTS=${ACTIONS_PORTS:-5056 5057}
 export ACTIONS_PROXY_PORT=${ACTIONS_PROXY_PORT:-5055}
 DEMO_PORT=${DEMO_PORT:-8080}
+HR_PORT=${HR_PORT:-5090}                        # the workbench's server, loopback
+export HR_NGINX_PORT=${HR_NGINX_PORT:-5091}     # nginx's listener for it (not NGINX_PORT)
+export HR_UPSTREAM=127.0.0.1:$HR_PORT
 export PGPORT=${PGPORT:-54339}
 export PGDATA_DIR=${PGDATA_DIR:-/tmp/lederbot-prod-pg-$PGPORT}
 export PGDATABASES="lederbot lederbot_tracker"
@@ -101,6 +104,9 @@ scripts/redis.sh
 started=()
 for p in $ACTIONS_PORTS; do launch actions "$p"; started+=("actions $p $LAUNCHED"); done
 for p in $RASA_PORTS; do launch rasa "$p"; started+=("rasa $p $LAUNCHED"); done
+"$VENV/bin/python" -m bot hr serve --port "$HR_PORT" >"$LOGDIR/hr-$HR_PORT.log" 2>&1 &
+echo "hr-$HR_PORT $!" >> "$PIDS"
+HR_PID=$!
 scripts/nginx.sh
 DEMO=""
 if [ -f widget/dist/lederbot-widget.js ]; then
@@ -116,6 +122,7 @@ echo "Starting ${#started[@]} servers (about a minute and a half) …"
 for s in "${started[@]}"; do ready $s; done
 wait_for "http://127.0.0.1:$NGINX_PORT/" "nginx" 30 "$NGINX_DIR/error.log" \
   "$(cat "$NGINX_DIR/nginx.pid")"
+wait_for "http://127.0.0.1:$HR_PORT/hr/login" "HR workbench" 60 "$LOGDIR/hr-$HR_PORT.log" "$HR_PID"
 
 cat <<MSG
 
@@ -123,6 +130,7 @@ cat <<MSG
   nginx:     http://localhost:$NGINX_PORT  → Rasa :${RASA_PORTS// /, :}  → nginx :$ACTIONS_PROXY_PORT → actions :${ACTIONS_PORTS// /, :}
   Databaser: PostgreSQL 127.0.0.1:$PGPORT (lederbot, lederbot_tracker), Redis 127.0.0.1:$REDIS_PORT (låse)${DEMO:+
   Web-chat demo: $DEMO}
+  HR-værksted: http://localhost:$HR_NGINX_PORT/hr/ (egen port, ikke kanalporten $NGINX_PORT)
   Logs:      $LOGDIR/, $NGINX_DIR/
 MSG
 if [ "${1:-}" = --background ]; then

@@ -28,6 +28,8 @@ RASA_PORTS = (NGINX_PORT + 1, NGINX_PORT + 2)
 ACTIONS_PROXY_PORT = NGINX_PORT + 10
 ACTIONS_PORTS = (NGINX_PORT + 11, NGINX_PORT + 12)
 DEMO_PORT = NGINX_PORT + 35
+HR_PORT = NGINX_PORT + 36
+HR_NGINX_PORT = NGINX_PORT + 37
 PGPORT = int(os.environ.get("TEST_PROD_PGPORT", "54359"))
 REDIS_PORT = int(os.environ.get("TEST_PROD_REDIS_PORT", "63759"))
 RATE_LIMIT = 30  # messages per sender and minute on the test stack
@@ -132,6 +134,7 @@ def stack() -> Iterator[Stack]:
         NGINX_PORT=str(NGINX_PORT), RASA_PORTS=" ".join(map(str, RASA_PORTS)),
         ACTIONS_PROXY_PORT=str(ACTIONS_PROXY_PORT), ACTIONS_PORTS=" ".join(map(str, ACTIONS_PORTS)),
         DEMO_PORT=str(DEMO_PORT), PGPORT=str(PGPORT), REDIS_PORT=str(REDIS_PORT),
+        HR_PORT=str(HR_PORT), HR_NGINX_PORT=str(HR_NGINX_PORT),
         PGDATA_DIR=f"/tmp/lederbot-test-pg-{PGPORT}", REDIS_DIR=f"/tmp/lederbot-test-redis-{REDIS_PORT}",
         RASA_API_TOKEN=secrets.token_urlsafe(24), REDIS_PASSWORD=secrets.token_urlsafe(16),
         RATE_LIMIT_MESSAGES=str(RATE_LIMIT), RATE_LIMIT_WINDOW_SECONDS="60",

@@ -74,3 +74,19 @@ def test_socketio_refuses_foreign_pages(stack: Stack) -> None:
     handshake = f"{stack.base_url}/socket.io/?EIO=4&transport=polling"
     assert status_of(handshake, headers={"Origin": FOREIGN})[0] == 400
     assert status_of(handshake, headers={"Origin": ORIGIN})[0] == 200
+
+
+def test_the_hr_workbench_is_on_its_own_listener_never_on_the_channel_port(stack: Stack) -> None:
+    """HR signs in on the workbench's own nginx listener; the port the chat clients (and, for the webhooks,
+    the Internet) reach answers 404 for every workbench path."""
+    from tests.prod.conftest import HR_NGINX_PORT, HR_PORT
+
+    for path in ("/hr/", "/hr/login", "/hr/static/hr.css"):
+        assert status_of(f"{stack.base_url}{path}")[0] == 404, path
+    status, headers = status_of(f"http://127.0.0.1:{HR_NGINX_PORT}/hr/login")
+    assert status == 200 and "lederbot_hr" in headers.get("Set-Cookie", "")
+    assert "HttpOnly" in headers["Set-Cookie"] and "SameSite=Lax" in headers["Set-Cookie"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{HR_NGINX_PORT}/hr/changes", timeout=30) as response:
+        assert "/hr/login" in response.url and 'name="password"' in response.read().decode()  # no session
+    assert status_of(f"http://127.0.0.1:{HR_NGINX_PORT}/webhooks/rest/webhook", "POST", body=b"{}")[0] == 404
+    assert HR_PORT != NGINX_PORT
