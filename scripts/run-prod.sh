@@ -104,6 +104,10 @@ scripts/redis.sh
 started=()
 for p in $ACTIONS_PORTS; do launch actions "$p"; started+=("actions $p $LAUNCHED"); done
 for p in $RASA_PORTS; do launch rasa "$p"; started+=("rasa $p $LAUNCHED"); done
+# Retention runs by itself: conversations and feedback older than RETENTION_PERIOD go, once a day.
+"$VENV/bin/python" -m bot privacy purge --older-than "${RETENTION_PERIOD:-90d}" --every 1d \
+  >"$LOGDIR/retention.log" 2>&1 &
+echo "retention $!" >> "$PIDS"
 "$VENV/bin/python" -m bot hr serve --port "$HR_PORT" >"$LOGDIR/hr-$HR_PORT.log" 2>&1 &
 echo "hr-$HR_PORT $!" >> "$PIDS"
 HR_PID=$!

@@ -11,20 +11,30 @@ from pathlib import Path
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Delete conversation events and feedback older than ``--older-than``; exit 2 for an age it cannot read."""
+    """Delete conversation events and feedback older than ``--older-than``; exit 2 for an age it cannot read.
+
+    With ``--every`` it repeats at that interval until stopped: the retention job of ``make run-prod`` and the
+    deployment (a Compose service), so retention runs by itself rather than when someone remembers cron.
+    """
+    import time
+
     from bot.insights.purge import parse_age, purge
     from bot.insights.tables import tracker_db_url
     from bot.knowledge.db import database_url, make_engine
 
     try:
         age = parse_age(args.older_than)
+        every = parse_age(args.every).total_seconds() if args.every else None
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    result = purge(make_engine(tracker_db_url()), make_engine(database_url()), age)
-    print(f"Slettet: {result.events} samtalehændelser og {result.feedback} tilbagemeldinger "
-          f"ældre end {args.older_than}.")
-    return 0
+    while True:
+        result = purge(make_engine(tracker_db_url()), make_engine(database_url()), age)
+        print(f"Slettet: {result.events} samtalehændelser og {result.feedback} tilbagemeldinger "
+              f"ældre end {args.older_than}.", flush=True)
+        if every is None:
+            return 0
+        time.sleep(every)
 
 
 def cmd_subject(args: argparse.Namespace) -> int:
@@ -76,6 +86,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     privacy = sub.add_parser("privacy", help="persondata").add_subparsers(dest="action", required=True)
     purge_cmd = privacy.add_parser("purge", help="slet samtaler og tilbagemeldinger ældre end en periode")
     purge_cmd.add_argument("--older-than", required=True, help="fx 90d, 12w eller 6m")
+    purge_cmd.add_argument("--every", help="gentag med dette interval, til den stoppes (fx 1d)")
     purge_cmd.set_defaults(func=cmd_purge)
     export = privacy.add_parser("export", help="alt, der er gemt om én samtale, som JSON (indsigtsret)")
     export.add_argument("--sender", required=True, help="samtalens sender-id")

@@ -23,11 +23,13 @@ class PurgeResult:
 
 
 def parse_age(text: str) -> timedelta:
-    """'90d', '12w' or '6m' (months of 30 days)."""
-    match = re.fullmatch(r"\s*(\d+)\s*([dwm])\s*", text)
+    """'24h', '90d', '12w' or '6m' (months of 30 days)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([hdwm])\s*", text)
     if not match:
         raise ValueError(f"ukendt periode '{text}': brug fx 90d, 12w eller 6m")
     number, unit = int(match.group(1)), match.group(2)
+    if unit == "h":
+        return timedelta(hours=number)
     return timedelta(days=number * {"d": 1, "w": 7, "m": 30}[unit])
 
 

@@ -81,7 +81,7 @@ def _documented(name: str, guide: str) -> bool:
 # --- the Compose file ---------------------------------------------------------------------------------
 
 def test_compose_has_the_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", "knowledge-load", "actions", "rasa", "nginx"}
+    assert set(compose["services"]) == {"postgres", "redis", "knowledge-load", "retention", "actions", "rasa", "nginx"}
 
 
 def test_only_nginx_publishes_a_port(compose: dict[str, Any]) -> None:

@@ -90,3 +90,16 @@ def test_the_hr_workbench_is_on_its_own_listener_never_on_the_channel_port(stack
         assert "/hr/login" in response.url and 'name="password"' in response.read().decode()  # no session
     assert status_of(f"http://127.0.0.1:{HR_NGINX_PORT}/webhooks/rest/webhook", "POST", body=b"{}")[0] == 404
     assert HR_PORT != NGINX_PORT
+
+
+def test_retention_runs_by_itself_in_the_stack(stack: Stack) -> None:
+    """make run-prod starts the daily purge (RETENTION_PERIOD); its first run happens at start-up."""
+    import time
+
+    names = [line.split()[0] for line in (Path(stack.env["STACK_DIR"]) / "pids").read_text().split("\n") if line]
+    assert "retention" in names
+    log = Path(stack.env["STACK_DIR"]) / "log" / "retention.log"
+    deadline = time.monotonic() + 60
+    while "Slettet:" not in (log.read_text(encoding="utf-8") if log.exists() else ""):
+        assert time.monotonic() < deadline, "the retention job did not run"
+        time.sleep(1)
