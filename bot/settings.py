@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,10 +77,12 @@ class Settings:
     credentials: str
     # The HR workbench (bot/hr/web, ``python -m bot hr serve``).
     hr_secret_key: str | None = field(default=None, repr=False)
+    sender_id_key: str | None = field(default=None, repr=False)
     hr_secure_cookies: bool = False
     hr_session_hours: float = 8.0
     hr_port: int = 8081
     hr_require_approval: bool = True
+    hr_test_sender_prefix: str = "test-"  # the insight page leaves out senders whose id starts with this
     project_root: Path = PROJECT_ROOT
 
     @classmethod
@@ -109,10 +112,12 @@ class Settings:
             endpoints=source.text("ENDPOINTS", "endpoints.yml"),
             credentials=source.text("CREDENTIALS", "var/credentials.yml"),
             hr_secret_key=source.secret("HR_SECRET_KEY", min_length=32),
+            sender_id_key=source.secret("SENDER_ID_KEY", min_length=32),
             hr_secure_cookies=source.flag("HR_SECURE_COOKIES", False),
             hr_session_hours=source.hours("HR_SESSION_HOURS", 8.0),
             hr_port=source.port("HR_PORT", 8081),
             hr_require_approval=source.flag("HR_REQUIRE_APPROVAL", True),
+            hr_test_sender_prefix=source.text("HR_TEST_SENDER_PREFIX", "test-"),
         )
 
     def process_env(self) -> dict[str, str]:
@@ -121,6 +126,14 @@ class Settings:
         It is the merged variables plus the defaults ``endpoints*.yml`` expands (``${ACTION_ENDPOINT_URL}``).
         """
         return {**self.env, "ACTION_ENDPOINT_URL": self.action_endpoint_url}
+
+    def sender_key(self) -> bytes:
+        """The key of the pseudonymous sender ids: SENDER_ID_KEY, else one made once in var/sender-id-key.
+
+        Production sets it (a lost key only means returning users start new conversations); for ``make run`` a
+        key kept in var/ keeps conversations across restarts without anyone inventing one.
+        """
+        return (self.sender_id_key or made_once(self.project_root / "var" / "sender-id-key")).encode("utf-8")
 
     def value(self, name: str, default: str = "") -> str:
         """One variable of the merged environment, stripped (a channel's option, a placeholder's value)."""
@@ -195,6 +208,19 @@ class _Source:
         if raw not in FALSE_WORDS + TRUE_WORDS:
             raise self._fail(name, "one of " + ", ".join(TRUE_WORDS + FALSE_WORDS))
         return raw in TRUE_WORDS
+
+
+def made_once(path: Path) -> str:
+    """A random secret kept in ``path`` (created readable by its owner only on first use)."""
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(secrets.token_urlsafe(32) + "\n")
+    temp.replace(path)
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
-"""Mask personal data (CPR numbers, e-mail addresses, phone numbers) before anything is stored."""
+"""Keep personal data out of storage: mask CPR numbers, e-mail addresses and phone numbers; pseudonymise ids."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 # CPR: ddmmyy-xxxx or ddmmyyxxxx, with a plausible day and month.
@@ -20,3 +22,13 @@ def mask(text: str | None) -> str | None:
     for pattern, placeholder in MASKS:
         text = pattern.sub(placeholder, text)
     return text
+
+
+def pseudonym(channel_id: str, key: bytes) -> str:
+    """A keyed hash of a channel's user id (a Teams AAD object id, a Telegram chat id) as Rasa's sender id.
+
+    The tracker store then holds no id that names a person: only whoever has ``key`` (SENDER_ID_KEY) can link a
+    conversation to a user, by hashing that user's id again. The same user always gets the same pseudonym, so
+    follow-up questions and feedback still find their conversation.
+    """
+    return "p-" + hmac.new(key, channel_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]

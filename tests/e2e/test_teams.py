@@ -10,13 +10,14 @@ import json
 import time
 import urllib.request
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from ruamel.yaml import YAML
 
+from bot.core.privacy import pseudonym
 from tests.conftest import ROOT, RunningBot
 from tests.fakes.botframework import BOT_ID, BOT_NAME, FakeBotFramework, post_activity
+from tests.fakes.channel_env import SENDER_KEY
 
 QUESTION = "Hvad forventes af en niveau 2 leder om økonomistyring?"
 
@@ -125,7 +126,7 @@ def test_unauthenticated_requests_are_rejected_and_not_processed(
     botframework.wait_for_replies(conversation, 1)
     time.sleep(1)
     assert {r.reply_to_id for r in botframework.replies(conversation)} == {good["id"]}
-    events = rasa_bot.tracker(quote(user, safe=":"))["events"]
+    events = rasa_bot.tracker(pseudonym(user, SENDER_KEY.encode()))["events"]
     said = [e.get("text") for e in events if e["event"] == "user"]
     assert said == ["hej"]
 

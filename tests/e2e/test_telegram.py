@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from bot.core.privacy import pseudonym
 from bot.rasa.channels.telegram.settings import SECRET_HEADER
-from tests.fakes.channel_env import TELEGRAM_SECRET
+from tests.fakes.channel_env import SENDER_KEY, TELEGRAM_SECRET
 from tests.fakes.telegram import FakeTelegram, callback_update, message_update
 
 QUESTION = "Hvad forventes af en niveau 2 leder om økonomistyring?"
@@ -83,7 +84,7 @@ def test_wrong_or_missing_secret_is_refused(rasa_bot: Any, telegram_api: FakeTel
     for secret in ("forkert-hemmelighed", None, ""):
         update = message_update(telegram_api.next_update_id(), chat, QUESTION)
         assert send_to_bot(rasa_bot.base_url, update, secret) == 403
-    events = rasa_bot.tracker(chat)["events"]
+    events = rasa_bot.tracker(pseudonym(str(chat), SENDER_KEY.encode()))["events"]
     assert not [e for e in events if e["event"] == "user"]
     assert telegram_api.sent(chat) == []
 

@@ -37,6 +37,7 @@ SAMPLE_ENV = {
     "REDIS_PASSWORD": "CHANGE_ME_redis",
     "RASA_API_TOKEN": "CHANGE_ME_rasa_api_token",
     "WEBCHAT_ALLOWED_ORIGINS": "https://intranet.example.dk",
+    "SENDER_ID_KEY": "CHANGE_ME_sender_id_key",
 }
 
 

@@ -18,6 +18,7 @@ import jwt
 import pytest
 
 from bot.cli import teams as teams_cli
+from bot.core.privacy import pseudonym
 from bot.rasa.channels.teams.auth import (
     CLOCK_SKEW_SECONDS,
     AuthError,
@@ -30,6 +31,7 @@ from bot.rasa.channels.teams.auth import (
 )
 from bot.rasa.channels.teams.input import ConversationReference, TeamsInput, sender_id
 from bot.rasa.channels.teams.output import TeamsOutput
+from bot.settings import get_settings
 from tests.fakes.botframework import BOT_ID, BOT_NAME, FakeBotFramework, new_key
 from tests.fakes.channel_env import CHANNEL_ENV, TEAMS_APP_ID, TEAMS_TENANT_ID
 
@@ -350,7 +352,7 @@ def test_webhook_passes_messages_and_welcomes_to_rasa(fake: FakeBotFramework) ->
     assert statuses == [202, 200, 202, 200]  # the redelivered message is answered once
     assert [m.text for m in received] == ["hej", "/greet"]
     assert received[0].input_channel == "teams"
-    assert received[0].sender_id == sender_id(message)
+    assert received[0].sender_id == pseudonym(sender_id(message), get_settings().sender_key())  # no AAD id stored
     assert received[0].output_channel.reference.reply_to_id == message["id"]
     assert received[1].output_channel.reference.reply_to_id is None
 

@@ -25,9 +25,11 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot.cli import telegram as telegram_cli
+from bot.core.privacy import pseudonym
 from bot.rasa.channels.telegram.input import TelegramInput
 from bot.rasa.channels.telegram.output import CallbackPayloads
 from bot.rasa.channels.telegram.settings import SECRET_HEADER
+from bot.settings import get_settings
 from tests.conftest import ROOT
 from tests.fakes.channel_env import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes.telegram import FakeTelegram, callback_update, message_update
@@ -179,7 +181,9 @@ def test_webhook_checks_the_secret_and_starts_without_calling_telegram(api: Fake
         return statuses
 
     assert asyncio.run(run()) == [403, 403, 403, 200, 400]
-    assert [(m.text, m.sender_id, m.input_channel) for m in rasa.messages] == [(QUESTION, "501", "telegram")]
+    # Rasa gets a pseudonym of the chat id (no Telegram id in the tracker store); the reply goes to the chat.
+    expected = pseudonym("501", get_settings().sender_key())
+    assert [(m.text, m.sender_id, m.input_channel) for m in rasa.messages] == [(QUESTION, expected, "telegram")]
     assert api.sent(501)[0]["text"] == f"Svar: {QUESTION}"
     assert {c["method"] for c in api.calls()} == {"sendMessage"}
 
@@ -213,7 +217,8 @@ def test_a_button_key_unknown_after_a_restart_is_found_in_the_conversation(api: 
 
     store = InMemoryTrackerStore(Domain.empty())
     buttons = [{"title": "Niveau 1", "payload": LONG_PAYLOAD}]
-    asyncio.run(store.save(DialogueStateTracker.from_events("503", [BotUttered("Svar", {"buttons": buttons})])))
+    sender = pseudonym("503", get_settings().sender_key())  # the conversation is stored under the chat's pseudonym
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, [BotUttered("Svar", {"buttons": buttons})])))
     key = CallbackPayloads.key(LONG_PAYLOAD)
     message = {"message_id": 9, "chat": {"id": 503, "type": "private"}, "date": 1, "text": "Svar",
                "reply_markup": {"inline_keyboard": [[{"text": "Niveau 1", "callback_data": key}]]}}

@@ -75,3 +75,14 @@ def test_no_module_reads_the_environment_except_the_settings() -> None:
                         and isinstance(node.value, ast.Name) and node.value.id == "os":
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_sender_ids_are_keyed_pseudonyms(tmp_path: Path) -> None:
+    from bot.core.privacy import pseudonym
+
+    key = Settings.from_env({"SENDER_ID_KEY": "k" * 32}, env_file=tmp_path / "none").sender_key()
+    assert pseudonym("29:aad-object-id", key) == pseudonym("29:aad-object-id", key)  # the same user, the same id
+    assert pseudonym("29:aad-object-id", key) != pseudonym("29:aad-object-id", b"other" * 8)
+    assert "aad" not in pseudonym("29:aad-object-id", key) and pseudonym("501", key).startswith("p-")
+    with pytest.raises(SettingsError, match="SENDER_ID_KEY"):
+        Settings.from_env({"SENDER_ID_KEY": "short"}, env_file=tmp_path / "none")

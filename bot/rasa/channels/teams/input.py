@@ -29,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.privacy import pseudonym
 from bot.rasa.channels.base import ChannelConfigError, OnNewMessage
 from bot.rasa.channels.bounded import BoundedMap
 from bot.rasa.channels.guard import Guard
@@ -43,6 +44,7 @@ from bot.rasa.channels.teams.auth import (
     default_token_url,
 )
 from bot.rasa.channels.teams.output import ConnectorClient, TeamsOutput
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +225,7 @@ class TeamsInput(InputChannel):
         openid_metadata_url: str = DEFAULT_OPENID_METADATA_URL,
         token_url: str | None = None,
         http: HttpClient | None = None,
+        sender_key: bytes | None = None,
     ) -> None:
         """Set up token validation and the connector client; nothing is fetched until the first request.
 
@@ -233,7 +236,10 @@ class TeamsInput(InputChannel):
             openid_metadata_url: where the Bot Framework's signing keys are published.
             token_url: the token endpoint (default: the tenant's login.microsoftonline.com endpoint).
             http: a shared HTTP client (tests pass one bound to their loop).
+            sender_key: keys the pseudonymous sender ids (default: the settings' SENDER_ID_KEY); the replies
+                go by the activity's conversation reference, so Rasa never needs the AAD object id.
         """
+        self._sender_key = sender_key or get_settings().sender_key()
         self.app_id = app_id
         self.tenant_id = tenant_id
         self.http = http or HttpClient()
@@ -284,7 +290,7 @@ class TeamsInput(InputChannel):
         message = UserMessage(
             text=text,
             output_channel=TeamsOutput(self.connector, reference),
-            sender_id=sender_id(activity),
+            sender_id=pseudonym(sender_id(activity), self._sender_key),
             input_channel=self.name(),
             message_id=str(activity["id"]) if activity.get("id") else None,
         )

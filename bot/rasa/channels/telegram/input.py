@@ -40,6 +40,7 @@ from sanic.response import HTTPResponse
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
+from bot.core.privacy import pseudonym
 from bot.rasa.channels.base import ChannelConfigError, OnNewMessage
 from bot.rasa.channels.bounded import BoundedMap
 from bot.rasa.channels.guard import Guard
@@ -48,6 +49,7 @@ from bot.rasa.channels.telegram.output import CallbackPayloads, TelegramOutput
 from bot.rasa.channels.telegram.polling import Poller
 from bot.rasa.channels.telegram.settings import DEFAULT_BASE_URL, SECRET_HEADER, TelegramSettings
 from bot.rasa.channels.telegram.text import command_text
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +90,13 @@ class TelegramInput(InputChannel):
         )
 
     def __init__(
-        self, token: Any, mode: Any = "webhook", webhook_secret: Any = "", base_url: Any = DEFAULT_BASE_URL
+        self, token: Any, mode: Any = "webhook", webhook_secret: Any = "", base_url: Any = DEFAULT_BASE_URL,
+        sender_key: bytes | None = None,
     ) -> None:
-        """Check the settings (raising ChannelConfigError) and set up; nothing is sent to Telegram yet."""
+        """Check the settings (raising ChannelConfigError) and set up; nothing is sent to Telegram yet.
+
+        ``sender_key`` keys the pseudonymous sender ids (default: the settings' SENDER_ID_KEY).
+        """
         self.settings = TelegramSettings.of(token, mode, webhook_secret, base_url).check()
         self.callbacks = CallbackPayloads()
         self._clients = LoopClient(self.settings.token, self.settings.base_url)
@@ -98,6 +104,7 @@ class TelegramInput(InputChannel):
         self.guard = Guard.from_env()
         self._seen: BoundedMap[int, None] = BoundedMap(SEEN_UPDATES)
         self._poller: Poller | None = None
+        self._sender_key = sender_key or get_settings().sender_key()
         logger.info("Telegram channel: %s mode", self.settings.mode)
 
     @property
@@ -113,9 +120,13 @@ class TelegramInput(InputChannel):
         """Close the HTTP clients (when the server has stopped)."""
         await self._clients.close()
 
-    def get_output_channel(self) -> TelegramOutput:
-        """Where the replies to a Telegram user go."""
-        return TelegramOutput(self.client, self.callbacks)
+    def get_output_channel(self, chat_id: str | None = None) -> TelegramOutput:
+        """Where the replies to a Telegram user go: the chat the update came from."""
+        return TelegramOutput(self.client, self.callbacks, chat_id)
+
+    def sender_of(self, chat_id: str) -> str:
+        """Rasa's sender id for a chat: a keyed hash, so the tracker store holds no Telegram id."""
+        return pseudonym(chat_id, self._sender_key)
 
     # --- updates -----------------------------------------------------------------------------------
 
@@ -133,10 +144,10 @@ class TelegramInput(InputChannel):
             incoming = await self._incoming(update)
             if incoming is None:
                 return
-            text, sender_id = incoming
-            await self.guard.handle(
-                UserMessage(text, self.get_output_channel(), sender_id, input_channel=self.name()), on_new_message
-            )
+            text, chat_id = incoming
+            message = UserMessage(text, self.get_output_channel(chat_id), self.sender_of(chat_id),
+                                  input_channel=self.name())
+            await self.guard.handle(message, on_new_message)
         except Exception:
             logger.exception("Telegram: could not handle update %s", update.update_id)
 
@@ -152,7 +163,7 @@ class TelegramInput(InputChannel):
     async def _pressed(self, query: CallbackQuery) -> tuple[str, str] | None:
         """A button press: its payload and chat; the press is acknowledged (or told the button expired)."""
         chat = query.message.chat.id if query.message is not None else query.from_user.id
-        payload = await self.callback_payload(str(chat), query.data or "", query.message)
+        payload = await self.callback_payload(self.sender_of(str(chat)), query.data or "", query.message)
         try:
             await self.client().bot.answer_callback_query(query.id, text=None if payload else EXPIRED_BUTTON)
         except TelegramError as error:  # e.g. "query is too old": still handle the press

@@ -101,10 +101,16 @@ class TelegramOutput(OutputChannel):
         """Rasa's name for this output channel."""
         return "telegram"
 
-    def __init__(self, client: Callable[[], BotClient], callbacks: CallbackPayloads) -> None:
-        """Send with the client ``client()`` returns (one per event loop) and encode buttons with ``callbacks``."""
+    def __init__(self, client: Callable[[], BotClient], callbacks: CallbackPayloads,
+                 chat_id: str | None = None) -> None:
+        """Send with the client ``client()`` returns (one per event loop) and encode buttons with ``callbacks``.
+
+        ``chat_id`` is the chat the replies go to: Rasa's recipient id is a pseudonym (bot.core.privacy), which
+        Telegram does not know; without it the recipient id is taken as the chat.
+        """
         self._client = client
         self.callbacks = callbacks
+        self.chat_id = chat_id
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Send ``text`` to the chat ``recipient_id``, in several messages if it is long."""
@@ -121,7 +127,8 @@ class TelegramOutput(OutputChannel):
         if not parts:
             logger.warning("Telegram: not sending an empty message to %s", recipient_id)
             return
-        chat_id: int | str = int(recipient_id) if re.fullmatch(r"-?\d+", recipient_id) else recipient_id
+        target = self.chat_id or recipient_id
+        chat_id: int | str = int(target) if re.fullmatch(r"-?\d+", target) else target
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)
             if not await self._send_part(chat_id, part, markup if last else None):
