@@ -27,6 +27,11 @@ TOP_UNITS = 15
 TAIL = timedelta(minutes=10)  # bot replies to a question asked just before the end of the period
 ANSWERS = frozenset({"utter_knowledge_answer", "utter_knowledge_answer_page"})
 TODO = ("not_answered", "low_confidence")  # the outcomes HR should act on
+OUTCOMES = {  # each outcome as HR reads it, in the order the report lists them
+    "answered": "Besvaret", "listing": "Oversigt vist", "asked_which": "Spurgt hvilken organisation",
+    "low_confidence": "Usikkert svar", "not_answered": "Ikke besvaret", "out_of_scope": "Uden for emnet",
+    "other": "Andet (hilsner, tak, tilbagemeldinger)",
+}
 EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
                   sa.column("type_name", sa.String), sa.column("timestamp", sa.Float), sa.column("data", sa.Text))
 
@@ -48,6 +53,16 @@ class Question:
     unit_id: str | None = None
     feedback: str = ""
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One time the bot answered with a unit: a typed question or a press on the unit's button."""
+
+    timestamp: datetime
+    sender_id: str
+    channel: str
+    unit_id: str
 
 
 @dataclass
@@ -175,6 +190,40 @@ def _question(turn: Turn, when: datetime, text: str) -> Question:
                     name, confidence, outcome(name, confidence, turn.responses), unit_id)
 
 
+def classify_turns(turns: list[Turn], start: datetime, end: datetime) -> tuple[list[Question], list[Answer]]:
+    """Turn the turns of a period into questions, and list every answer with a unit with who got it and where.
+
+    Button payloads ("/...") are not questions a leader typed, so they are left out of the questions; a
+    "/show_unit" press still counts as an answer with its unit, since the leader asked for it.
+
+    Args:
+        turns: Turns from :func:`split_turns`; those outside ``[start, end)`` or without text are skipped.
+        start: First moment of the period (inclusive).
+        end: End of the period (exclusive).
+
+    Returns:
+        The typed questions in turn order, and the answers with a unit (button presses included) in turn order.
+    """
+    questions: list[Question] = []
+    answers: list[Answer] = []
+    for turn in turns:
+        when = datetime.fromtimestamp(float(turn.user.get("timestamp") or 0), timezone.utc)
+        text = str(turn.user.get("text") or "").strip()
+        if not start <= when < end or not text:
+            continue
+        channel = turn.user.get("input_channel") or "ukendt"
+        if text.startswith("/"):
+            unit = _payload_unit(text, turn) if text.startswith("/show_unit") else None
+            if unit:
+                answers.append(Answer(when, turn.sender_id, channel, unit))
+            continue
+        question = _question(turn, when, text)
+        questions.append(question)
+        if question.unit_id:
+            answers.append(Answer(when, turn.sender_id, channel, question.unit_id))
+    return questions, answers
+
+
 def classify(turns: list[Turn], start: datetime, end: datetime) -> tuple[list[Question], Counter[str]]:
     """Turn the turns of a period into questions, and count how often each unit was answered.
 
@@ -189,23 +238,8 @@ def classify(turns: list[Turn], start: datetime, end: datetime) -> tuple[list[Qu
     Returns:
         The typed questions in turn order, and the number of answers per unit id (button presses included).
     """
-    questions: list[Question] = []
-    unit_counts: Counter[str] = Counter()
-    for turn in turns:
-        when = datetime.fromtimestamp(float(turn.user.get("timestamp") or 0), timezone.utc)
-        text = str(turn.user.get("text") or "").strip()
-        if not start <= when < end or not text:
-            continue
-        if text.startswith("/"):
-            unit = _payload_unit(text, turn) if text.startswith("/show_unit") else None
-            if unit:
-                unit_counts[unit] += 1
-            continue
-        question = _question(turn, when, text)
-        questions.append(question)
-        if question.unit_id:
-            unit_counts[question.unit_id] += 1
-    return questions, unit_counts
+    questions, answers = classify_turns(turns, start, end)
+    return questions, Counter(a.unit_id for a in answers)
 
 
 def attach_feedback(questions: list[Question], feedback: list[Feedback]) -> None:

@@ -7,7 +7,6 @@ conversation is HTML-escaped: questions and comments are whatever leaders typed.
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 from collections import Counter, defaultdict
@@ -19,16 +18,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.insights.data import TODO, TOP_UNITS, Question, ReportData, group_similar
+from bot.insights.data import OUTCOMES, TODO, TOP_UNITS, Question, ReportData, group_similar
+from bot.insights.export import questions_csv
 
 EXAMPLES = 5
-OUTCOMES = {
-    "answered": "Besvaret", "listing": "Oversigt vist", "asked_which": "Spurgt hvilken organisation",
-    "low_confidence": "Usikkert svar", "not_answered": "Ikke besvaret", "out_of_scope": "Uden for emnet",
-    "other": "Andet (hilsner, tak, tilbagemeldinger)",
-}
-CSV_FIELDS = ("timestamp", "sender_id", "channel", "question", "intent", "confidence", "outcome", "unit_id",
-              "feedback", "feedback_comment")
 CSS = """body{font-family:system-ui,Segoe UI,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#1a202c}h1{color:#2b6cb0}h2{border-bottom:2px solid #e2e8f0;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border:1px solid #e2e8f0;padding:.35em .6em;
@@ -42,14 +35,10 @@ def write_csv(questions: list[Question], path: Path) -> None:
 
     Args:
         questions: The questions of the report.
-        path: The file to write (replaced); UTF-8 with a BOM, so Excel shows æ/ø/å correctly.
+        path: The file to write (replaced), in the format Danish Excel opens as it is
+            (:func:`bot.insights.export.questions_csv`: ``;``, UTF-8 with a BOM, decimal comma).
     """
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel shows æ/ø/å correctly
-        writer = csv.writer(handle)
-        writer.writerow(CSV_FIELDS)
-        for q in questions:
-            writer.writerow([q.timestamp.isoformat(timespec="seconds"), q.sender_id, q.channel, q.text, q.intent,
-                             f"{q.confidence:.3f}", q.outcome, q.unit_id or "", q.feedback, q.comment])
+    path.write_bytes(questions_csv(questions))
 
 
 def _chart(labels: list[str], values: list[int], title: str, horizontal: bool = False) -> str:

@@ -118,8 +118,11 @@ def report(use_knowledge_db: str, domain: Any, tmp_path: Path, monkeypatch: pyte
             repository.record(item)
     out = tmp_path / "report"
     assert main(["report", "--since", "2025-03-01", "--until", "2025-04-01", "--out", str(out)]) == 0
+    raw = (out / "questions.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Danish Excel reads UTF-8, the format the workbench gives too
+    assert raw.decode("utf-8-sig").startswith("timestamp;sender_id;channel;question;")
     with (out / "questions.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle, delimiter=";"))
     return Report((out / "report.html").read_text(encoding="utf-8"), rows, capsys.readouterr().out)
 
 
@@ -139,7 +142,7 @@ def test_csv_has_one_row_per_question_in_the_period(report: Report) -> None:
                                                          "Hvad siger KL om ledelse?")} == {
         BOOKING[0]: "not_answered", BOOKING[1]: "low_confidence", PARKING: "not_answered", "hej": "other",
         "hvilke felter er der": "listing", "Hvad siger KL om ledelse?": "asked_which"}
-    assert by_text[BOOKING[1]]["intent"] == "nlu_fallback" and by_text[BOOKING[1]]["confidence"] == "0.450"
+    assert by_text[BOOKING[1]]["intent"] == "nlu_fallback" and by_text[BOOKING[1]]["confidence"] == "0,450"
 
 
 def test_html_shows_units_groups_and_negative_feedback(report: Report) -> None:

@@ -11,11 +11,13 @@ import pytest
 from bot.insights.data import (
     LOW_CONFIDENCE,
     SIMILARITY,
+    Answer,
     EventRow,
     Question,
     Turn,
     attach_feedback,
     classify,
+    classify_turns,
     group_similar,
     outcome,
     split_turns,
@@ -212,6 +214,20 @@ def test_classify_of_split_turns() -> None:
     questions, counts = classify(split_turns(events), START, END)
     assert [(q.conversation, q.outcome) for q in questions] == [("leder#1", "answered"), ("leder#1", "low_confidence")]
     assert counts == {UNIT: 2}
+
+
+def test_classify_turns_lists_each_answer_with_who_got_it_and_where() -> None:
+    turns = [
+        turn(user("sikker drift", channel="telegram"), "utter_knowledge_answer", unit=UNIT, sender="a"),
+        turn(user(show_unit(OTHER_UNIT), at=T0 + timedelta(minutes=1), channel=None), "utter_knowledge_answer",
+             unit=OTHER_UNIT, sender="b"),
+        turn(user("booke mødelokale", at=T0 + timedelta(minutes=2)), "utter_no_match", unit=UNIT, sender="a"),
+    ]
+    questions, answers = classify_turns(turns, START, END)
+    assert [q.text for q in questions] == ["sikker drift", "booke mødelokale"]
+    assert answers == [Answer(T0, "a", "telegram", UNIT),
+                       Answer(T0 + timedelta(minutes=1), "b", "ukendt", OTHER_UNIT)]  # the press counts, no channel
+    assert classify(turns, START, END) == (questions, {UNIT: 1, OTHER_UNIT: 1})
 
 
 # --- attach_feedback ----------------------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from bot.hr.accounts import AccountStore
 from bot.hr.changes import ChangeDesk
 from bot.hr.web import filters
-from bot.hr.web.context import EXTENSION, Search, WebUser, Workbench
+from bot.hr.web.context import EXTENSION, FeedbackReader, Search, TrackerEvents, WebUser, Workbench
+from bot.insights.data import EventRow, read_events
+from bot.insights.feedback import Feedback, FeedbackRepository
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -81,11 +83,37 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def tracker_reader(url: str) -> TrackerEvents:
+    """The insight page's conversations: the events of a period from the tracker store at ``url``."""
+
+    def read(start: datetime, end: datetime) -> list[EventRow]:
+        return read_events(url, start, end)
+
+    return read
+
+
+def feedback_reader(url: str) -> FeedbackReader:
+    """The insight page's feedback: the feedback table in the knowledge database at ``url`` (opened on first use)."""
+    repositories: list[FeedbackRepository] = []
+
+    def read(start: datetime, end: datetime) -> list[Feedback]:
+        if not repositories:
+            from bot.knowledge.db import engine_for
+
+            repositories.append(FeedbackRepository(engine_for(url)))
+        return repositories[0].between(start, end)
+
+    return read
+
+
 def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, search: Search,
-               secret: str | None = None, clock: Callable[[], datetime] = _now) -> Flask:
+               secret: str | None = None, clock: Callable[[], datetime] = _now,
+               tracker_events: TrackerEvents | None = None, feedback: FeedbackReader | None = None) -> Flask:
     """The workbench app over these collaborators (the tests pass a scratch knowledge directory and database).
 
-    ``secret`` defaults to ``secret_key(settings)``; ``clock`` decides when a sign-in has expired.
+    ``secret`` defaults to ``secret_key(settings)``; ``clock`` decides when a sign-in has expired and what
+    "today" is on the insight page. ``tracker_events`` and ``feedback`` read the conversations and the feedback
+    the insight page shows; by default from ``settings.tracker_db_url`` and ``settings.knowledge_db_url``.
     """
     app = Flask(__name__, static_url_path=f"{PREFIX}/static")
     hours = settings.hr_session_hours
@@ -101,14 +129,16 @@ def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, sea
         MAX_CONTENT_LENGTH=1024 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions[EXTENSION] = Workbench(settings, desk, accounts, search, clock)
+    app.extensions[EXTENSION] = Workbench(
+        settings, desk, accounts, search, clock, tracker_events or tracker_reader(settings.tracker_db_url),
+        feedback or feedback_reader(settings.knowledge_db_url))
     CSRFProtect(app)
     _login_manager(app, accounts)
     filters.register(app)
 
-    from bot.hr.web import auth, knowledge, review, users
+    from bot.hr.web import auth, insights, knowledge, review, users
 
-    for module in (auth, knowledge, review, users):
+    for module in (auth, knowledge, review, users, insights):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)
     app.add_url_rule("/", "root", lambda: redirect(url_for("knowledge.browse")))
 

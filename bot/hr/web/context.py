@@ -23,12 +23,16 @@ from bot.hr import workspace as ws
 from bot.hr.accounts import Account, AccountStore
 from bot.hr.changes import Change, ChangeDesk
 from bot.hr.preview import DraftBot
+from bot.insights.data import EventRow
+from bot.insights.feedback import Feedback
 from bot.knowledge import embeddings
 from bot.knowledge.loader import Problem
 from bot.settings import Settings
 
 EXTENSION = "lederbot_hr"
 Search = Callable[[str], Sequence[Hit]]  # the bot's own search: a question → its best hits, best first
+TrackerEvents = Callable[[datetime, datetime], list[EventRow]]  # the tracker store's events of a period
+FeedbackReader = Callable[[datetime, datetime], list[Feedback]]  # the leaders' feedback of a period
 Checked = tuple[KnowledgeSet | None, tuple[Problem, ...]]
 
 K = TypeVar("K")
@@ -65,6 +69,8 @@ class Workbench:
     accounts: AccountStore
     search: Search
     clock: Callable[[], datetime]
+    tracker_events: TrackerEvents
+    feedback: FeedbackReader
     _checks: _Recent[str, Checked] = field(default_factory=lambda: _Recent(32))
     _bots: _Recent[tuple[str, bool], DraftBot] = field(default_factory=lambda: _Recent(6))
 

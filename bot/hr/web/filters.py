@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 from flask import Flask
@@ -10,6 +10,7 @@ from flask import Flask
 from bot.hr.accounts import Role
 from bot.hr.changes import ChangeStatus
 from bot.hr.web.forms import FIELD_NAMES, kind_name
+from bot.insights.insight import channel_name
 
 MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
           "november", "december")
@@ -43,6 +44,13 @@ def when(moment: datetime | None) -> str:
     return f"{local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}{suffix}"
 
 
+def day(value: date | datetime) -> str:
+    """``4. december 2026``; a moment is shown as its day in Danish time."""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(LOCAL).date()
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
 def status_name(status: ChangeStatus | str) -> str:
     """A change's status as HR says it."""
     return STATUS_NAMES.get(ChangeStatus(status), str(status))
@@ -68,6 +76,7 @@ def register(app: Flask) -> None:
     """Make the filters available to every template."""
     filters: dict[str, Any] = {
         "when": when, "status_name": status_name, "role_name": role_name, "field_name": field_name,
-        "kind_name": kind_name, "change_name": lambda c: CHANGE_NAMES.get(c, c),
+        "kind_name": kind_name, "change_name": lambda c: CHANGE_NAMES.get(c, c), "day": day,
+        "channel_name": channel_name,
     }
     app.jinja_env.filters.update(filters)

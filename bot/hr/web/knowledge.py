@@ -27,6 +27,7 @@ from bot.knowledge.loader import Problem
 
 blueprint = Blueprint("knowledge", __name__)
 MAX_QUESTION_CHARS = 500
+MAX_SYNONYM_CHARS = 200
 SEARCH_HITS = 8
 
 
@@ -156,8 +157,21 @@ def _unit_page(unit_id: str, answer: list[Any] | None = None, question: str = ""
 
 @blueprint.get("/units/<unit_id>")
 def unit(unit_id: str) -> tuple[str, int]:
-    """A unit's form, its problems in plain Danish, and what the bot answers with it in the draft."""
-    return _unit_page(unit_id)
+    """A unit's form, its problems in plain Danish, and what the bot answers with it in the draft.
+
+    ``?synonym=`` (the insight page's "Tilføj som synonym") writes those words into the synonyms field after the
+    unit's own; nothing is saved until HR saves the form.
+    """
+    synonym = " ".join(forms.text_value(request.args.get("synonym", ""))[:MAX_SYNONYM_CHARS].split())
+    if not synonym:
+        return _unit_page(unit_id)
+    values = forms.form_values(_located(my_draft(), unit_id).fields)
+    if synonym.casefold() in {s.casefold() for s in forms.commas(values["synonyms"])}:
+        flash(f"»{synonym}« er allerede et synonym for enheden.", "info")
+    else:
+        values["synonyms"] = ", ".join((*forms.commas(values["synonyms"]), synonym))
+        flash(f"»{synonym}« er skrevet ind i feltet Synonymer. Gem for at lægge det i din kladde.", "info")
+    return _unit_page(unit_id, values=values)
 
 
 @blueprint.post("/units/<unit_id>")
