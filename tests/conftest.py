@@ -123,6 +123,15 @@ def use_knowledge_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No TEAMS_* variable from the developer's shell; the path of an .env file that does not exist."""
+    for name in list(os.environ):
+        if name.startswith("TEAMS_"):
+            monkeypatch.delenv(name)
+    return tmp_path / "no.env"
+
+
+@pytest.fixture
 def make_tracker() -> Callable[..., Any]:
     from rasa_sdk import Tracker
 

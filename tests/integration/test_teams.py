@@ -375,16 +375,6 @@ def test_webhook_rejects_before_anything_is_processed(fake: FakeBotFramework) ->
 # --- python -m bot teams check ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("TEAMS_"):
-            monkeypatch.delenv(name)
-    return tmp_path / "no.env"
-
-
 def test_check_command_reports_working_and_wrong_settings(
     fake: FakeBotFramework, clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,16 +18,6 @@ from tests.conftest import ROOT
 from tests.fakes.channel_env import TEAMS_APP_ID
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("TEAMS_"):
-            monkeypatch.delenv(name)
-    return tmp_path / "no.env"
-
-
 def package(tmp_path: Path, env_file: Path, *flags: str) -> tuple[int, Path]:
     out = tmp_path / "dist" / "lederassistent-teams.zip"
     return teams_cli.main(["package", "--out", str(out), "--env-file", str(env_file), *flags]), out
