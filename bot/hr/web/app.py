@@ -17,8 +17,6 @@ Security, because the workbench changes what every leader is told:
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +35,7 @@ from bot.hr.web import filters
 from bot.hr.web.context import EXTENSION, FeedbackReader, Search, TrackerEvents, WebUser, Workbench
 from bot.insights.data import EventRow, read_events
 from bot.insights.feedback import Feedback, FeedbackRepository
-from bot.settings import Settings
+from bot.settings import Settings, made_once
 
 logger = logging.getLogger(__name__)
 PREFIX = "/hr"
@@ -61,22 +59,10 @@ CSRF_MESSAGE = ("Sikkerhedsnøglen mangler eller er udløbet, så handlingen ble
 def secret_key(settings: Settings, path: Path | None = None) -> str:
     """The key that signs the session cookies: ``HR_SECRET_KEY``, else one made once in ``var/hr-secret-key``.
 
-    The file is created readable by its owner only (mode 600), like the Rasa token scripts/lib.sh makes, so a
-    restart keeps everyone signed in and nobody has to invent a key.
+    The file is readable by its owner only (mode 600), like the Rasa token scripts/lib.sh makes, so a restart
+    keeps everyone signed in and nobody has to invent a key.
     """
-    if settings.hr_secret_key:
-        return settings.hr_secret_key
-    path = path or settings.project_root / SECRET_KEY_FILE
-    if path.is_file() and path.read_text(encoding="utf-8").strip():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(key + "\n")
-    temp.replace(path)
-    return key
+    return settings.hr_secret_key or made_once(path or settings.project_root / SECRET_KEY_FILE)
 
 
 def _now() -> datetime:
