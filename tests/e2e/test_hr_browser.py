@@ -10,25 +10,21 @@ new synonym; a rollback brings the old text back.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, RunningBot
+from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.rasa
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 LEVEL_2 = "kalundborg.drift.oekonomistyring.niveau-2"
 NEW_TEXT = "Holder budgettet i egen enhed og forklarer afvigelser i god tid for ledelsen."
 SYNONYM = "pengeoverblik"
@@ -70,24 +66,8 @@ def hr(rasa_bot: RunningBot) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        if os.environ.get("CI"):
-            pytest.fail("no Chromium: run scripts/chromium.sh")
-        pytest.skip("no Chromium: run scripts/chromium.sh")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,1000",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='lederbot-hr-chromium-')}", "--lang=da-DK"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(0)
-    try:
+    with chromium("1280,1000") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def wait_until(predicate: Any, seconds: float = 10.0) -> Any:

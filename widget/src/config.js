@@ -28,7 +28,11 @@ export const DEFAULTS = {
   storagePrefix: "lederbot",
   maxHistory: 200,
   openOnLoad: false,
+  // "auto": dark when the browser/OS prefers a dark colour scheme; "light" or "dark" to fix it.
+  colorScheme: "auto",
 };
+
+const SCHEMES = ["auto", "light", "dark"];
 
 const COLOR = /^[#a-zA-Z0-9(),.%\s-]{1,64}$/;
 
@@ -61,5 +65,6 @@ export function resolveConfig(raw, pageOrigin) {
     storagePrefix: text(given.storagePrefix, DEFAULTS.storagePrefix),
     maxHistory: Number.isFinite(max) && max >= 10 ? Math.floor(max) : DEFAULTS.maxHistory,
     openOnLoad: given.openOnLoad === true,
+    colorScheme: SCHEMES.includes(given.colorScheme) ? given.colorScheme : DEFAULTS.colorScheme,
   };
 }

@@ -45,6 +45,10 @@ function cleanEntry(e) {
   if (typeof e.payload === "string") entry.payload = e.payload;
   if (e.pending === true) entry.pending = true;
   if (typeof e.tab === "string") entry.tab = e.tab;
+  // The bot message whose button (or comment box) a user message answers: its buttons show as used.
+  if (e.from === "user" && typeof e.replyTo === "string" && /^[a-zA-Z0-9_-]{1,128}$/.test(e.replyTo)) {
+    entry.replyTo = e.replyTo;
+  }
   return entry;
 }
 

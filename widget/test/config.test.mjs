@@ -110,4 +110,14 @@ describe("resolveConfig", () => {
       assert.equal(resolveConfig({ openOnLoad: value }, ORIGIN).openOnLoad, false, String(value));
     }
   });
+
+  test("colorScheme: auto (follow the browser), light or dark; anything else is auto", () => {
+    assert.equal(DEFAULTS.colorScheme, "auto");
+    for (const value of ["auto", "light", "dark"]) {
+      assert.equal(resolveConfig({ colorScheme: value }, ORIGIN).colorScheme, value);
+    }
+    for (const value of ["Dark", "", "night", true, 1, null, undefined]) {
+      assert.equal(resolveConfig({ colorScheme: value }, ORIGIN).colorScheme, "auto", String(value));
+    }
+  });
 });

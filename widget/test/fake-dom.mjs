@@ -1,10 +1,11 @@
-// A minimal hand-written stand-in for the browser's `document`: just what src/render.js uses (elements, text
-// nodes, fragments, attributes, append, click listeners). It has no HTML parser at all – setting innerHTML
+// A minimal hand-written stand-in for the browser's `document`: just what src/render.js uses (elements, SVG
+// elements, text nodes, fragments, attributes, append, event listeners). It has no HTML parser at all – setting innerHTML
 // throws – so a test passing here shows render.js put the bot's text in the page as text only.
 
 const TEXT_NODE = 3;
 const ELEMENT_NODE = 1;
 const FRAGMENT_NODE = 11;
+const HTML_NS = "http://www.w3.org/1999/xhtml";
 
 class FakeNode {
   constructor(nodeType) {
@@ -56,9 +57,11 @@ class FakeFragment extends FakeNode {
 }
 
 class FakeElement extends FakeNode {
-  constructor(tag) {
+  constructor(tag, namespaceURI = HTML_NS) {
     super(ELEMENT_NODE);
-    this.tagName = tag.toUpperCase();
+    this.namespaceURI = namespaceURI;
+    // Like the DOM: HTML tag names upper case, SVG ones as written.
+    this.tagName = namespaceURI === HTML_NS ? tag.toUpperCase() : tag;
     this.attributes = new Map();
     this.listeners = new Map();
   }
@@ -102,13 +105,29 @@ class FakeElement extends FakeNode {
     this.listeners.get(type).push(listener);
   }
 
+  // Fires the listeners of `type`; returns the event (its defaultPrevented says whether one called preventDefault).
+  dispatch(type, props = {}) {
+    const event = {
+      type,
+      target: this,
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+      ...props,
+    };
+    for (const listener of this.listeners.get(type) || []) listener(event);
+    return event;
+  }
+
   click() {
-    for (const listener of this.listeners.get("click") || []) listener({ type: "click", target: this });
+    this.dispatch("click");
   }
 }
 
 export const fakeDocument = {
   createElement: (tag) => new FakeElement(tag),
+  createElementNS: (ns, tag) => new FakeElement(tag, ns),
   createTextNode: (data) => new FakeText(data),
   createDocumentFragment: () => new FakeFragment(),
 };

@@ -237,6 +237,26 @@ describe("history", () => {
     assert.deepEqual(tabB.history(), entries);
   });
 
+  test("replyTo (which bot message a button click answered) is kept on user entries only, if it is an id", () => {
+    const { localStorage } = installWindow();
+    const store = new ConversationStore("lederbot", 200);
+    const entries = [
+      botEntry("b1", "Vælg", { buttons: [{ title: "Niveau 1", payload: "/level1" }] }),
+      userEntry("u1", "Niveau 1", { payload: "/level1", replyTo: "b1" }),
+      userEntry("u2", "x", { replyTo: "<b>" }),
+      userEntry("u3", "y", { replyTo: 5 }),
+      botEntry("b2", "svar", { replyTo: "u1" }),
+    ];
+    localStorage.setItem("lederbot:history", JSON.stringify({ v: 1, session: store.sessionId(), entries }));
+    assert.deepEqual(store.history(), [
+      entries[0],
+      userEntry("u1", "Niveau 1", { payload: "/level1", replyTo: "b1" }),
+      userEntry("u2", "x"),
+      userEntry("u3", "y"),
+      botEntry("b2", "svar"),
+    ]);
+  });
+
   test("update patches one entry by id and cleans it (pending: false drops the flag)", () => {
     installWindow();
     const store = new ConversationStore("lederbot", 200);
