@@ -46,7 +46,7 @@ def rasa_command(args: argparse.Namespace, env: Mapping[str, str]) -> list[str]:
         str(Path(sys.executable).with_name("rasa")), "run",
         "--model", args.model, "--interface", args.host, "--port", str(args.port),
         "--endpoints", args.endpoints, "--credentials", args.credentials,
-        "--enable-api", "--auth-token", token,
+        "--enable-api", f"--auth-token={token}",  # "=": a token may start with "-"
     ]
     allowed = origins(env)
     if allowed:

@@ -133,7 +133,18 @@ def test_rasa_is_never_started_without_an_api_token_and_cors_is_a_list() -> None
         rasa_command(args, {"RASA_API_TOKEN": "kort"})  # type: ignore[arg-type]
     env = {"RASA_API_TOKEN": "t" * 32, "WEBCHAT_ALLOWED_ORIGINS": "https://intra.kalundborg.dk/, https://x.dk"}
     command = rasa_command(args, env)  # type: ignore[arg-type]
-    assert command[command.index("--auth-token") + 1] == "t" * 32 and "--enable-api" in command
+    assert f"--auth-token={'t' * 32}" in command and "--enable-api" in command
     assert command[command.index("--cors") + 1:] == ["https://intra.kalundborg.dk", "https://x.dk"]
     assert "*" not in command and "--cors" not in rasa_command(args, {"RASA_API_TOKEN": "t" * 32})  # type: ignore[arg-type]
     assert origins({"WEBCHAT_ALLOWED_ORIGINS": ""}) == []
+
+
+def test_a_token_that_starts_with_a_dash_reaches_rasa_as_the_token() -> None:
+    """secrets.token_urlsafe() starts with "-" once in 64 tokens; Rasa's own parser must read it as the value."""
+    from rasa.__main__ import create_argument_parser
+
+    args = SimpleNamespace(model="m.tar.gz", host="127.0.0.1", port=5005, endpoints="endpoints.yml",
+                           credentials="var/c.yml")
+    token = "-Kx" + "t" * 30
+    parsed = create_argument_parser().parse_args(rasa_command(args, {"RASA_API_TOKEN": token})[1:])  # type: ignore[arg-type]
+    assert parsed.auth_token == token and parsed.enable_api
