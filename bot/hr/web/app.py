@@ -102,6 +102,26 @@ def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, sea
     the insight page shows; by default from ``settings.tracker_db_url`` and ``settings.knowledge_db_url``.
     """
     app = Flask(__name__, static_url_path=f"{PREFIX}/static")
+    _configure(app, settings, secret)
+    app.extensions[EXTENSION] = Workbench(
+        settings, desk, accounts, search, clock, tracker_events or tracker_reader(settings.tracker_db_url),
+        feedback or feedback_reader(settings.knowledge_db_url))
+    CSRFProtect(app)
+    _login_manager(app, accounts)
+    filters.register(app)
+
+    from bot.hr.web import auth, insights, knowledge, review, users
+
+    for module in (auth, knowledge, review, users, insights):
+        app.register_blueprint(module.blueprint, url_prefix=PREFIX)
+    app.add_url_rule("/", "root", lambda: redirect(url_for("knowledge.browse")))
+    _guard_requests(app, clock, settings.hr_session_hours)
+    _handle_errors(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings, secret: str | None) -> None:
+    """Session cookie and CSRF settings: HttpOnly, SameSite, Secure behind TLS, expiring with the session."""
     hours = settings.hr_session_hours
     app.config.update(
         SECRET_KEY=secret or secret_key(settings),
@@ -115,18 +135,10 @@ def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, sea
         MAX_CONTENT_LENGTH=1024 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions[EXTENSION] = Workbench(
-        settings, desk, accounts, search, clock, tracker_events or tracker_reader(settings.tracker_db_url),
-        feedback or feedback_reader(settings.knowledge_db_url))
-    CSRFProtect(app)
-    _login_manager(app, accounts)
-    filters.register(app)
 
-    from bot.hr.web import auth, insights, knowledge, review, users
 
-    for module in (auth, knowledge, review, users, insights):
-        app.register_blueprint(module.blueprint, url_prefix=PREFIX)
-    app.add_url_rule("/", "root", lambda: redirect(url_for("knowledge.browse")))
+def _guard_requests(app: Flask, clock: Callable[[], datetime], hours: float) -> None:
+    """Every page but sign-in needs a session younger than ``hours``; every answer gets the security headers."""
 
     @app.before_request
     def _signed_in_or_away() -> BaseResponse | None:
@@ -151,6 +163,10 @@ def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, sea
             response.headers["Cache-Control"] = "no-store"
         return response
 
+
+def _handle_errors(app: Flask) -> None:
+    """Danish error pages: a missing CSRF token is 403, an unexpected error is logged and 500."""
+
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[Any, int]:
         return _error_page(403, CSRF_MESSAGE)
@@ -167,8 +183,6 @@ def create_app(settings: Settings, desk: ChangeDesk, accounts: AccountStore, sea
     def _unexpected(error: Exception) -> tuple[Any, int]:
         logger.exception("HR workbench error on %s %s", request.method, request.path, exc_info=error)
         return _error_page(500, None)
-
-    return app
 
 
 def _login_manager(app: Flask, accounts: AccountStore) -> None:
