@@ -145,6 +145,6 @@ def test_a_token_that_starts_with_a_dash_reaches_rasa_as_the_token() -> None:
 
     args = SimpleNamespace(model="m.tar.gz", host="127.0.0.1", port=5005, endpoints="endpoints.yml",
                            credentials="var/c.yml")
-    token = "-Kx" + "t" * 30
-    parsed = create_argument_parser().parse_args(rasa_command(args, {"RASA_API_TOKEN": token})[1:])  # type: ignore[arg-type]
-    assert parsed.auth_token == token and parsed.enable_api
+    env = {"RASA_API_TOKEN": "-Kx" + "t" * 30}
+    parsed = create_argument_parser().parse_args(rasa_command(args, env)[1:])  # type: ignore[arg-type]
+    assert parsed.auth_token == "-Kx" + "t" * 30 and parsed.enable_api
