@@ -71,9 +71,15 @@ def browser() -> Iterator[Any]:
 
 
 def wait_until(predicate: Any, seconds: float = 10.0) -> Any:
+    """The predicate's first true value; a page replaced while it looked (a form post) counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
@@ -94,11 +100,15 @@ def sign_in(driver: Any, hr: str, username: str) -> None:
 
 
 def click_button(driver: Any, label: str) -> None:
+    """Click the button with this label once the page shows it; confirmation dialogs are answered yes."""
     from selenium.webdriver.common.by import By
 
-    driver.execute_script("window.confirm = () => true;")
-    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "button") if b.text.strip() == label)
-    button.click()
+    def button() -> Any:
+        return next((b for b in driver.find_elements(By.CSS_SELECTOR, "button") if b.text.strip() == label), None)
+
+    found = wait_until(button)
+    driver.execute_script("window.confirm = () => true;")  # on the page the button is on
+    found.click()
 
 
 def set_field(driver: Any, field_id: str, value: str) -> None:
