@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from bot.hr import tables as t
+from bot.knowledge.db import as_utc
 
 MAX_FAILED_LOGINS = 5
 LOCK_PERIOD = timedelta(minutes=15)
@@ -97,7 +98,7 @@ class AccountStore:
         if row is None:
             self._hasher.hash(password)  # the same work as for a real account: no timing hint
             raise wrong
-        locked_until = _aware(row.locked_until)
+        locked_until = as_utc(row.locked_until)
         if locked_until is not None and locked_until > self._clock():
             raise AccountError("For mange forkerte forsøg. Kontoen er låst i 15 minutter.")
         try:
@@ -120,10 +121,3 @@ class AccountStore:
             values["password_hash"] = self._hasher.hash(password)
         with self._engine.begin() as conn:
             conn.execute(update(t.users).where(t.users.c.username == username).values(**values))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes for timezone columns; they were written in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.text import terms
 from bot.insights.feedback import Feedback, feedback_repository
+from bot.insights.tables import EVENTS
 from bot.knowledge.repository import KnowledgeUnavailable
 
 LOW_CONFIDENCE = 0.6
@@ -32,8 +33,6 @@ OUTCOMES = {  # each outcome as HR reads it, in the order the report lists them
     "low_confidence": "Usikkert svar", "not_answered": "Ikke besvaret", "out_of_scope": "Uden for emnet",
     "other": "Andet (hilsner, tak, tilbagemeldinger)",
 }
-EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
-                  sa.column("type_name", sa.String), sa.column("timestamp", sa.Float), sa.column("data", sa.Text))
 
 EventRow = tuple[str, str, dict[str, Any]]  # (sender_id, type_name, data) of one row of the events table
 

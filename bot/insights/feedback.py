@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from bot.core.privacy import mask
 from bot.insights import tables as t
+from bot.knowledge.db import as_utc
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,8 @@ class FeedbackRepository:
                 select(t.feedback).where(t.feedback.c.created_at >= start, t.feedback.c.created_at < end)
                 .order_by(t.feedback.c.created_at)
             ).all()
-        return [Feedback(_aware(r.created_at), r.sender_id, r.channel, r.question, r.unit_id, r.knowledge_version,
+        return [Feedback(as_utc(r.created_at), r.sender_id, r.channel, r.question, r.unit_id, r.knowledge_version,
                          bool(r.helpful), r.comment) for r in rows]
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def feedback_repository() -> FeedbackRepository:

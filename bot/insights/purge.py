@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.insights import tables as t
-
-EVENTS = sa.table("events", sa.column("timestamp", sa.Float), sa.column("sender_id", sa.String))
+from bot.insights.tables import EVENTS
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.insights import tables as t
-
-EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
-                  sa.column("type_name", sa.String), sa.column("timestamp", sa.Float),
-                  sa.column("data", sa.Text))
+from bot.insights.tables import EVENTS
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 from bot.settings import get_settings
@@ -11,6 +12,11 @@ def tracker_db_url() -> str:
     """Where Rasa's tracker store keeps conversations: TRACKER_DB_URL, default the SQLite file var/tracker.db."""
     return get_settings().tracker_db_url
 
+
+# Rasa's own tracker-store table (rasa.core.tracker_store.SQLTrackerStore), read and pruned by the report, the
+# retention purge and a data subject's export/delete; never created here.
+EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
+                  sa.column("type_name", sa.String), sa.column("timestamp", sa.Float), sa.column("data", sa.Text))
 
 metadata = MetaData()
 

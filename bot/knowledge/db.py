@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine
@@ -14,6 +16,17 @@ from bot.settings import get_settings
 def database_url() -> str:
     """The knowledge database's URL from the settings (``KNOWLEDGE_DB_URL``; default: var/knowledge.db)."""
     return get_settings().knowledge_db_url
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A timestamp read from a ``DateTime(timezone=True)`` column, always aware: SQLite returns it naive, in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
 
 
 def make_engine(url: str) -> Engine:
