@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from bot.core.model import KnowledgeSet
 from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.knowledge.publish import KNOWLEDGE_DIR
@@ -25,16 +27,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     except KnowledgeError as error:
         return _report(error)
     print(f"OK: {len(knowledge.units)} enheder i {len(knowledge.documents)} dokumenter (version {knowledge.version}).")
-    _warn_vanished(knowledge, args)
+    from bot.knowledge.db import database_url, make_engine
+
+    _warn_vanished(knowledge, make_engine(database_url()))
     return 0
 
 
-def _warn_vanished(knowledge: KnowledgeSet, args: argparse.Namespace) -> None:
+def _warn_vanished(knowledge: KnowledgeSet, engine: Engine) -> None:
     """Name the published units the files no longer have (a renamed id passes every check of the files)."""
-    from bot.knowledge.db import database_url, make_engine
     from bot.knowledge.publish import vanished_units
 
-    for gone in vanished_units(make_engine(getattr(args, "db", None) or database_url()), knowledge):
+    for gone in vanished_units(engine, knowledge):
         refers = f"; {gone.feedback} tilbagemeldinger peger på den" if gone.feedback else ""
         print(f"Advarsel: enheden '{gone.unit_id}' ({gone.title}) er udgivet, men findes ikke i filerne: "
               f"omdøbt eller fjernet{refers}.", file=sys.stderr)
@@ -46,12 +49,14 @@ def cmd_load(args: argparse.Namespace) -> int:
     With invalid files nothing changes and the exit code is 1: the previous knowledge stays active.
     """
     from bot.knowledge.db import database_url, make_engine
-    from bot.knowledge.publish import load_into
+    from bot.knowledge.publish import store
 
     url = args.db or database_url()
+    engine = make_engine(url)
     try:
-        _warn_vanished(load_knowledge(Path(args.dir)), args)
-        result = load_into(make_engine(url), Path(args.dir), with_embeddings=None if args.embeddings else False)
+        knowledge = load_knowledge(Path(args.dir))
+        _warn_vanished(knowledge, engine)  # before the load replaces what it compares with
+        result = store(engine, knowledge, with_embeddings=None if args.embeddings else False)
     except KnowledgeError as error:
         _report(error)
         print("Intet er ændret: den tidligere viden er stadig aktiv.", file=sys.stderr)

@@ -55,7 +55,11 @@ def example_vectors(knowledge: KnowledgeSet, cache_path: Path = EXAMPLE_CACHE) -
 
 def load_into(engine: Engine, directory: Path = KNOWLEDGE_DIR, with_embeddings: bool | None = None) -> LoadResult:
     """Validate then replace; raises KnowledgeError (nothing written) when a file is invalid."""
-    knowledge = load_knowledge(directory)
+    return store(engine, load_knowledge(directory), with_embeddings)
+
+
+def store(engine: Engine, knowledge: KnowledgeSet, with_embeddings: bool | None = None) -> LoadResult:
+    """Replace the database's knowledge with ``knowledge`` (already validated), with its vectors."""
     use_embeddings = embeddings.available() if with_embeddings is None else with_embeddings
     vectors = compute_embeddings(knowledge) if use_embeddings else None
     examples = example_vectors(knowledge) if use_embeddings else None
